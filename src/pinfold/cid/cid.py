@@ -1,0 +1,251 @@
+"""The :class:`CID` value type: content identifiers, versions 0 and 1.
+
+A CID is kept as its binary form; string forms are produced and parsed at the API edge
+with the multibase tables of the ``multiformats`` package.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..errors import DecodeError, InvalidCIDError
+from .multihash import decode_multihash, multihash_length
+from .varint import decode_varint, encode_varint
+
+DAG_PB = 0x70
+RAW = 0x55
+DAG_CBOR = 0x71
+DAG_JSON = 0x0129
+
+_V0_PREFIX = b"\x12\x20"  # sha2-256, 32 bytes
+
+
+@lru_cache(maxsize=None)
+def _codec_name(code: int) -> str:
+    from multiformats import multicodec
+
+    try:
+        return multicodec.get(code=code).name
+    except Exception:  # noqa: BLE001 - unknown codes are legal in a CID
+        return f"0x{code:x}"
+
+
+def codec_code(name: str | int) -> int:
+    """The multicodec code of a codec name such as ``dag-pb`` or ``raw``."""
+    if isinstance(name, int):
+        return name
+    from multiformats import multicodec
+
+    try:
+        return multicodec.get(name).code
+    except Exception as exc:  # noqa: BLE001
+        raise InvalidCIDError(f"unknown codec {name!r}") from exc
+
+
+def _base(name: str):  # pragma: no cover - trivial
+    from multiformats import multibase
+
+    return multibase.get(name)
+
+
+class CID:
+    """An immutable content identifier.
+
+    ``CID("QmT78z...")`` or ``CID.decode(...)`` parses a string (any common multibase) or binary
+    form; ``CID.v1(codec, multihash)`` builds one. CIDs compare and hash by their binary form.
+    """
+
+    __slots__ = ("_bytes", "_version", "_codec", "_mh")
+
+    _bytes: bytes
+    _version: int
+    _codec: int
+    _mh: bytes
+
+    def __new__(cls, value: str | bytes | CID) -> CID:  # noqa: PYI034
+        if isinstance(value, CID):
+            return value
+        return cls.decode(value)
+
+    @classmethod
+    def _make(cls, version: int, codec: int, mh: bytes, binary: bytes | None = None) -> CID:
+        self = object.__new__(cls)
+        self._version = version
+        self._codec = codec
+        self._mh = mh
+        if binary is None:
+            binary = mh if version == 0 else b"\x01" + encode_varint(codec) + mh
+        self._bytes = binary
+        return self
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def v0(cls, multihash: bytes) -> CID:
+        """A CIDv0 (dag-pb, sha2-256) from its multihash."""
+        if len(multihash) != 34 or multihash[:2] != _V0_PREFIX:
+            raise InvalidCIDError("a CIDv0 must be a 32-byte sha2-256 multihash")
+        return cls._make(0, DAG_PB, bytes(multihash))
+
+    @classmethod
+    def v1(cls, codec: int | str, multihash: bytes) -> CID:
+        """A CIDv1 from a codec (code or name) and a multihash."""
+        mh = bytes(multihash)
+        try:
+            decode_multihash(mh)
+        except DecodeError as exc:
+            raise InvalidCIDError(f"invalid multihash: {exc}") from None
+        return cls._make(1, codec_code(codec), mh)
+
+    @classmethod
+    def from_bytes(cls, data: bytes | memoryview) -> CID:
+        """Parse the binary form of a CID (the whole of ``data``)."""
+        cid, end = cls.read(data, 0)
+        if end != len(data):
+            raise InvalidCIDError(f"{len(data) - end} trailing bytes after the CID")
+        return cid
+
+    @classmethod
+    def read(cls, data: bytes | memoryview, pos: int = 0) -> tuple[CID, int]:
+        """Parse a binary CID at ``data[pos:]``; return it and the position after it."""
+        try:
+            if data[pos : pos + 2] == _V0_PREFIX:
+                end = pos + 34
+                if end > len(data):
+                    raise InvalidCIDError("truncated CIDv0")
+                return cls._make(0, DAG_PB, bytes(data[pos:end])), end
+            version, p = decode_varint(data, pos)
+            if version != 1:
+                raise InvalidCIDError(f"unsupported CID version {version}")
+            codec, p = decode_varint(data, p)
+            end = p + multihash_length(data, p)
+            binary = bytes(data[pos:end])
+            return cls._make(1, codec, binary[p - pos :], binary), end
+        except DecodeError as exc:
+            raise InvalidCIDError(f"invalid binary CID: {exc}") from None
+
+    @classmethod
+    def decode(cls, value: str | bytes | memoryview) -> CID:
+        """Parse a CID from a string in any supported multibase, or from its binary form."""
+        if isinstance(value, bytes | bytearray | memoryview):
+            return cls.from_bytes(bytes(value))
+        if not isinstance(value, str):
+            raise InvalidCIDError(f"a CID is a str or bytes, not {type(value).__name__}")
+        text = value.strip()
+        if not text:
+            raise InvalidCIDError("empty CID string")
+        if len(text) == 46 and text.startswith("Qm"):
+            try:
+                raw = _base("base58btc").decode("z" + text)
+            except Exception as exc:  # noqa: BLE001
+                raise InvalidCIDError(f"invalid CIDv0 {value!r}: {exc}") from None
+            return cls.v0(raw)
+        from multiformats import multibase
+
+        try:
+            raw = multibase.decode(text)
+        except Exception as exc:  # noqa: BLE001
+            raise InvalidCIDError(f"invalid CID {value!r}: {exc}") from None
+        if raw[:1] == b"\x12":
+            raise InvalidCIDError(f"invalid CID {value!r}: a CIDv0 must be written in base58btc")
+        try:
+            return cls.from_bytes(raw)
+        except InvalidCIDError as exc:
+            raise InvalidCIDError(f"invalid CID {value!r}: {exc}") from None
+
+    # -- properties ---------------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        return self._version
+
+    @property
+    def codec_code(self) -> int:
+        """The multicodec code of the content: 0x70 dag-pb, 0x55 raw, ..."""
+        return self._codec
+
+    @property
+    def codec(self) -> str:
+        """The multicodec name of the content: ``dag-pb``, ``raw``, ``dag-cbor``, ..."""
+        return _codec_name(self._codec)
+
+    @property
+    def multihash(self) -> bytes:
+        """The multihash (code, length and digest) in binary."""
+        return self._mh
+
+    @property
+    def hash_code(self) -> int:
+        return decode_varint(self._mh, 0)[0]
+
+    @property
+    def hash_name(self) -> str:
+        return _codec_name(self.hash_code)
+
+    @property
+    def digest(self) -> bytes:
+        return decode_multihash(self._mh)[1]
+
+    def __bytes__(self) -> bytes:
+        return self._bytes
+
+    @property
+    def bytes(self) -> bytes:
+        """The binary form, as written in DAG-PB links and CAR files."""
+        return self._bytes
+
+    # -- conversion ---------------------------------------------------------------------
+    def to_v1(self) -> CID:
+        if self._version == 1:
+            return self
+        return CID._make(1, self._codec, self._mh)
+
+    def to_v0(self) -> CID:
+        if self._version == 0:
+            return self
+        if self._codec != DAG_PB:
+            raise InvalidCIDError("only dag-pb CIDs have a version 0 form")
+        return CID.v0(self._mh)
+
+    def encode(self, base: str | None = None) -> str:
+        """The string form: base58btc for v0, else ``base`` (default base32)."""
+        if self._version == 0:
+            if base not in (None, "base58btc"):
+                raise InvalidCIDError("a CIDv0 can only be written in base58btc; use to_v1()")
+            return _base("base58btc").encode(self._bytes)[1:]
+        return _base(base or "base32").encode(self._bytes)
+
+    def __str__(self) -> str:
+        return self.encode()
+
+    def __repr__(self) -> str:
+        return f"CID({self.encode()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, CID):
+            return self._bytes == other._bytes
+        return NotImplemented
+
+    def __lt__(self, other: CID) -> bool:
+        if not isinstance(other, CID):
+            return NotImplemented
+        return self._bytes < other._bytes
+
+    def __le__(self, other: CID) -> bool:
+        if not isinstance(other, CID):
+            return NotImplemented
+        return self._bytes <= other._bytes
+
+    def __gt__(self, other: CID) -> bool:
+        if not isinstance(other, CID):
+            return NotImplemented
+        return self._bytes > other._bytes
+
+    def __ge__(self, other: CID) -> bool:
+        if not isinstance(other, CID):
+            return NotImplemented
+        return self._bytes >= other._bytes
+
+    def __hash__(self) -> int:
+        return hash(self._bytes)
+
+    def __reduce__(self):
+        return (CID.from_bytes, (self._bytes,))

@@ -1,0 +1,33 @@
+"""The UnixFS importer: files, directories and in-memory trees to blocks and CIDs."""
+
+from .importer import (
+    AddedEntry,
+    Importer,
+    ImportJob,
+    ImportResult,
+    ProgressEvent,
+    add,
+    cid_of,
+    cid_of_json,
+    iter_blocks,
+    json_bytes,
+)
+from .options import PROFILES, ImportOptions, Params
+from .source import Entry
+
+__all__ = [
+    "PROFILES",
+    "AddedEntry",
+    "Entry",
+    "ImportJob",
+    "ImportOptions",
+    "ImportResult",
+    "Importer",
+    "Params",
+    "ProgressEvent",
+    "add",
+    "cid_of",
+    "cid_of_json",
+    "iter_blocks",
+    "json_bytes",
+]

@@ -1,0 +1,156 @@
+"""Turning chunks and child links into UnixFS DAG-PB blocks and their CIDs.
+
+Everything here works on ``bytes``: a node is described by its binary CID, its cumulative DAG
+size (Kubo's ``Size()``, used as the parent's link Tsize) and, for file nodes, the number of file
+bytes under it (the parent's ``blocksizes`` entry).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import NamedTuple
+
+from ..block import Block
+from ..cid import CID, DAG_PB, RAW, HashFunction, encode_varint
+from ..codecs import dagpb, unixfs
+from ..codecs.unixfs import Mtime, NodeType, UnixFSData
+from ..errors import InvalidOptionError
+from .options import MAX_INLINE_LIMIT
+
+_DAG_PB_V1 = b"\x01" + encode_varint(DAG_PB)
+_RAW_V1 = b"\x01" + encode_varint(RAW)
+
+
+class Node(NamedTuple):
+    """A built node as its parent sees it."""
+
+    cid: bytes  # binary CID
+    tsize: int  # cumulative size of every block under it (Kubo's Size())
+    filesize: int  # file bytes under it (0 for directories and symlinks)
+
+
+class CidBuilder:
+    """Kubo's CID builder: version, hash function and the optional inline (identity) builder."""
+
+    __slots__ = ("version", "hash", "inline_limit", "_sha256")
+
+    def __init__(self, version: int, hash_fn: HashFunction, inline_limit: int = -1) -> None:
+        self.version = version
+        self.hash = hash_fn
+        self.inline_limit = inline_limit
+        self._sha256 = hash_fn.name == "sha2-256"
+
+    def cid_bytes(self, parts: tuple[bytes | memoryview, ...], size: int, codec: int) -> bytes:
+        """The binary CID of the block made of ``parts`` (``size`` bytes) under ``codec``."""
+        if size <= self.inline_limit or self.hash.size is None:
+            if size > MAX_INLINE_LIMIT:
+                raise InvalidOptionError(
+                    f"identity hash: a {size}-byte block exceeds the {MAX_INLINE_LIMIT}-byte limit"
+                    " for identity CIDs; use a real hash function"
+                )
+            prefix = _DAG_PB_V1 if codec == DAG_PB else b"\x01" + encode_varint(codec)
+            return b"".join((prefix, b"\x00", encode_varint(size), *parts))
+        if self._sha256:
+            h = hashlib.sha256()
+            for p in parts:
+                h.update(p)
+            mh = b"\x12\x20" + h.digest()
+        else:
+            data = parts[0] if len(parts) == 1 else b"".join(parts)
+            mh = self.hash.multihash(data)
+        if codec == DAG_PB:
+            return mh if self.version == 0 else _DAG_PB_V1 + mh
+        if codec == RAW:
+            return _RAW_V1 + mh
+        return b"\x01" + encode_varint(codec) + mh
+
+    def block(self, data: bytes, codec: int = DAG_PB) -> tuple[bytes, Block]:
+        cid = self.cid_bytes((data,), len(data), codec)
+        return cid, Block(CID.from_bytes(cid), data)
+
+
+def _block_from_parts(cid: bytes, parts: tuple[bytes, ...], size: int) -> Block:
+    return Block(CID.from_bytes(cid), parts=parts, size=size)
+
+
+def leaf(builder: CidBuilder, chunk: bytes, raw: bool, leaf_type: int) -> tuple[Node, Block]:
+    """A file leaf: the chunk itself as a raw block, or a DAG-PB UnixFS leaf around it."""
+    n = len(chunk)
+    if raw:
+        cid = builder.cid_bytes((chunk,), n, RAW)
+        return Node(cid, n, n), Block(CID.from_bytes(cid), chunk)
+    ln = encode_varint(n)
+    t = encode_varint(leaf_type)
+    inner = 1 + len(t) + 1 + len(ln) + n + 1 + len(ln)
+    head = b"".join((b"\x0a", encode_varint(inner), b"\x08", t, b"\x12", ln))
+    tail = b"\x18" + ln
+    parts = (head, chunk, tail)
+    size = len(head) + n + len(tail)
+    cid = builder.cid_bytes(parts, size, DAG_PB)
+    return Node(cid, size, n), _block_from_parts(cid, parts, size)
+
+
+def _attrs(msg: UnixFSData, mode: int | None, mtime: Mtime | None) -> UnixFSData:
+    if mode:
+        msg.mode = mode
+    if mtime is not None:
+        msg.mtime = mtime
+    return msg
+
+
+def file_node(
+    builder: CidBuilder,
+    children: list[Node],
+    mode: int | None = None,
+    mtime: Mtime | None = None,
+) -> tuple[Node, Block]:
+    """An internal file node (Type File, no Data, filesize and one blocksize per child)."""
+    filesize = sum(c.filesize for c in children)
+    msg = _attrs(
+        UnixFSData(NodeType.FILE, filesize=filesize, blocksizes=[c.filesize for c in children]),
+        mode, mtime,
+    )
+    data = unixfs.encode(msg)
+    block = dagpb.encode_node(((c.cid, b"", c.tsize) for c in children), data)
+    cid, blk = builder.block(block)
+    return Node(cid, len(block) + sum(c.tsize for c in children), filesize), blk
+
+
+def data_file_node(
+    builder: CidBuilder, chunk: bytes, mode: int | None, mtime: Mtime | None
+) -> tuple[Node, Block]:
+    """A single-block file carrying mode/mtime: a DAG-PB File leaf with the attributes.
+
+    An empty file gets no Data field, as Kubo's ``NewLeafNode(nil)`` writes it.
+    """
+    msg = _attrs(
+        UnixFSData(NodeType.FILE, data=chunk if chunk else None, filesize=len(chunk)),
+        mode, mtime,
+    )
+    block = dagpb.encode_node((), unixfs.encode(msg))
+    cid, blk = builder.block(block)
+    return Node(cid, len(block), len(chunk)), blk
+
+
+def directory_node(
+    builder: CidBuilder,
+    links: list[tuple[bytes, bytes, int]],
+    mode: int | None = None,
+    mtime: Mtime | None = None,
+) -> tuple[Node, Block]:
+    """A basic directory from ``(name_bytes, cid_bytes, tsize)`` entries (sorted here)."""
+    ordered = sorted(links, key=lambda e: e[0])
+    data = unixfs.encode(_attrs(UnixFSData(NodeType.DIRECTORY), mode, mtime))
+    block = dagpb.encode_node(((c, n, t) for n, c, t in ordered), data)
+    cid, blk = builder.block(block)
+    return Node(cid, len(block) + sum(t for _, _, t in ordered), 0), blk
+
+
+def symlink_node(
+    builder: CidBuilder, target: bytes, mtime: Mtime | None = None
+) -> tuple[Node, Block]:
+    """A symlink node (Type Symlink, Data = target); symlinks carry mtime only, never mode."""
+    data = unixfs.encode(_attrs(UnixFSData(NodeType.SYMLINK, data=target), None, mtime))
+    block = dagpb.encode_node((), data)
+    cid, blk = builder.block(block)
+    return Node(cid, len(block), 0), blk

@@ -1,0 +1,143 @@
+"""HAMT-sharded directories as boxo builds them (``ipld/unixfs/hamt``).
+
+The shape is canonical: a bucket with one entry holds it directly, a bucket with more becomes a
+sub-shard, whatever the insertion order. Entry names are hashed with the first 64 bits of
+MurmurHash3-x64-128 (seed 0), read most-significant bit first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+from ..block import Block
+from ..codecs import dagpb, unixfs
+from ..codecs.unixfs import Mtime, NodeType, UnixFSData
+from ..errors import ImportSourceError
+from .dag import CidBuilder, Node
+
+MURMUR3_X64_64 = 0x22
+_M64 = 0xFFFFFFFFFFFFFFFF
+_C1 = 0x87C37B91114253D5
+_C2 = 0x4CF5AD432745937F
+
+
+def _rotl(x: int, r: int) -> int:
+    return ((x << r) | (x >> (64 - r))) & _M64
+
+
+def _fmix(k: int) -> int:
+    k ^= k >> 33
+    k = (k * 0xFF51AFD7ED558CCD) & _M64
+    k ^= k >> 33
+    k = (k * 0xC4CEB9FE1A85EC53) & _M64
+    k ^= k >> 33
+    return k
+
+
+def murmur3_64(data: bytes, seed: int = 0) -> bytes:
+    """The first half (h1) of MurmurHash3_x64_128 as 8 big-endian bytes (Go's murmur3.New64)."""
+    n = len(data)
+    h1 = h2 = seed
+    nblocks = n // 16
+    for i in range(nblocks):
+        k1 = int.from_bytes(data[16 * i : 16 * i + 8], "little")
+        k2 = int.from_bytes(data[16 * i + 8 : 16 * i + 16], "little")
+        k1 = (_rotl((k1 * _C1) & _M64, 31) * _C2) & _M64
+        h1 ^= k1
+        h1 = (_rotl(h1, 27) + h2) & _M64
+        h1 = (h1 * 5 + 0x52DCE729) & _M64
+        k2 = (_rotl((k2 * _C2) & _M64, 33) * _C1) & _M64
+        h2 ^= k2
+        h2 = (_rotl(h2, 31) + h1) & _M64
+        h2 = (h2 * 5 + 0x38495AB5) & _M64
+    tail = data[16 * nblocks :]
+    t = len(tail)
+    if t > 8:
+        k2 = int.from_bytes(tail[8:], "little")
+        k2 = (_rotl((k2 * _C2) & _M64, 33) * _C1) & _M64
+        h2 ^= k2
+    if t > 0:
+        k1 = int.from_bytes(tail[:8], "little")
+        k1 = (_rotl((k1 * _C1) & _M64, 31) * _C2) & _M64
+        h1 ^= k1
+    h1 ^= n
+    h2 ^= n
+    h1 = (h1 + h2) & _M64
+    h2 = (h2 + h1) & _M64
+    h1 = _fmix(h1)
+    h2 = _fmix(h2)
+    h1 = (h1 + h2) & _M64
+    return h1.to_bytes(8, "big")
+
+
+def _index(hash_int: int, depth: int, bits: int) -> int:
+    shift = 64 - (depth + 1) * bits
+    if shift < 0:
+        raise ImportSourceError("sharded directory too deep: too many names share a hash prefix")
+    return (hash_int >> shift) & ((1 << bits) - 1)
+
+
+def build_shard(
+    builder: CidBuilder,
+    entries: list[tuple[bytes, bytes, int]],
+    fanout: int,
+    mode: int | None = None,
+    mtime: Mtime | None = None,
+) -> Generator[Block, None, Node]:
+    """Build a HAMT from ``(name_bytes, cid_bytes, tsize)``; yield sub-shards, then the root."""
+    bits = fanout.bit_length() - 1
+    width = len(f"{fanout - 1:X}")
+    hashed = [(int.from_bytes(murmur3_64(name), "big"), name, cid, tsize)
+              for name, cid, tsize in entries]
+    return (yield from _shard(builder, hashed, 0, bits, width, fanout, mode, mtime))
+
+
+def _shard(builder, hashed, depth, bits, width, fanout, mode, mtime):
+    buckets: dict[int, list] = {}
+    for item in hashed:
+        buckets.setdefault(_index(item[0], depth, bits), []).append(item)
+    links: list[tuple[bytes, bytes, int]] = []
+    bitfield = 0
+    for idx in sorted(buckets):
+        bitfield |= 1 << idx
+        prefix = f"{idx:0{width}X}".encode()
+        members = buckets[idx]
+        if len(members) == 1:
+            _, name, cid, tsize = members[0]
+            links.append((cid, prefix + name, tsize))
+        else:
+            child = yield from _shard(builder, members, depth + 1, bits, width, fanout, None, None)
+            links.append((child.cid, prefix, child.tsize))
+    field = bitfield.to_bytes((bitfield.bit_length() + 7) // 8, "big") if bitfield else None
+    msg = UnixFSData(NodeType.HAMT_SHARD, data=field, hash_type=MURMUR3_X64_64, fanout=fanout)
+    if mode:
+        msg.mode = mode
+    if mtime is not None:
+        msg.mtime = mtime
+    block = dagpb.encode_node(links, unixfs.encode(msg))
+    cid, blk = builder.block(block)
+    yield blk
+    return Node(cid, len(block) + sum(t for _, _, t in links), 0)
+
+
+def estimated_size(
+    entries: list[tuple[bytes, bytes, int]], estimation: str, mode: int | None,
+    mtime: Mtime | None,
+) -> int:
+    """Kubo's estimate of a basic directory's size (``links`` or ``block`` mode)."""
+    if estimation == "links":
+        return sum(len(name) + len(cid) for name, cid, _ in entries)
+    if estimation == "block":
+        msg = UnixFSData(NodeType.DIRECTORY)
+        if mode:
+            msg.mode = mode
+        if mtime is not None:
+            msg.mtime = mtime
+        data = unixfs.encode(msg)
+        from ..cid import varint_size
+
+        total = 1 + varint_size(len(data)) + len(data)
+        for name, cid, tsize in entries:
+            total += dagpb.link_serialized_size(len(cid), len(name), tsize)
+        return total
+    return 0
