@@ -116,7 +116,13 @@ class Importer:
 
     def sources(self, source: Any, name: str | None = None) -> list[Source]:
         """Normalise any supported input into top-level sources (checks paths up front)."""
+        srcs = self._sources(source, name)
         p = self.params
+        if p.mode is not None or p.mtime is not None:
+            _apply_default_attrs(srcs, p.mode, p.mtime)
+        return srcs
+
+    def _sources(self, source: Any, name: str | None) -> list[Source]:
         if isinstance(source, bytes | bytearray | memoryview):
             return [bytes_source(source, name or "")]
         if isinstance(source, str | os.PathLike):
@@ -130,11 +136,10 @@ class Importer:
             if items and all(isinstance(i, str | os.PathLike) for i in items):
                 popts = self._path_options()
                 return [path_source(i, popts) for i in items]
+            if all(isinstance(i, FileSource | DirSource | SymlinkSource) for i in items):
+                return items
             if all(isinstance(i, Entry | dict) for i in items):
-                srcs = entries_sources(items)
-                if p.mode is not None or p.mtime is not None:
-                    _apply_default_attrs(srcs, p.mode, p.mtime)
-                return srcs
+                return entries_sources(items)
         raise ImportSourceError(
             f"cannot import a {type(source).__name__}: give bytes, a binary stream, a path,"
             " or a list of paths or entries"
