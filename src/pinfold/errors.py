@@ -25,3 +25,31 @@ class InvalidOptionError(PinfoldError, ValueError):
 
 class ImportSourceError(PinfoldError):
     """An input that cannot be imported: missing path, FIFO, device, symlink loop, ..."""
+
+
+class BlockNotFoundError(PinfoldError, KeyError):
+    """A block that is not in the blockstore."""
+
+    def __init__(self, cid: object) -> None:
+        super().__init__(f"block not found: {cid}")
+        self.cid = cid
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class CorruptBlockError(PinfoldError):
+    """A stored block whose bytes no longer hash to its CID."""
+
+    def __init__(self, cid: object, detail: str = "") -> None:
+        msg = f"corrupt block {cid}: its bytes do not match its hash"
+        super().__init__(msg + (f" ({detail})" if detail else ""))
+        self.cid = cid
+
+
+class PathNotFoundError(PinfoldError):
+    """A path that does not resolve inside a DAG (missing entry, or not a directory)."""
+
+
+class NotAFileError(PinfoldError):
+    """A read of file bytes from something that is not a UnixFS file."""
