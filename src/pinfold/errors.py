@@ -19,6 +19,10 @@ class DecodeError(PinfoldError, ValueError):
     """A block that does not decode under its codec (DAG-PB, UnixFS, ...)."""
 
 
+class EncodeError(PinfoldError, ValueError):
+    """A value that cannot be encoded into a block (an unencodable link name, ...)."""
+
+
 class InvalidOptionError(PinfoldError, ValueError):
     """An import option (chunker spec, profile, CID version, ...) that is not valid."""
 

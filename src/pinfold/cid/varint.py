@@ -52,5 +52,5 @@ def decode_varint(buf: bytes | memoryview, pos: int = 0) -> tuple[int, int]:
                 raise DecodeError("varint is not minimally encoded")
             return result, pos
         shift += 7
-        if shift > 63:
+        if shift >= 63:
             raise DecodeError("varint is longer than 9 bytes")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..cid import CID, encode_varint
-from ..errors import DecodeError, InvalidCIDError
+from ..errors import DecodeError, EncodeError, InvalidCIDError
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,11 @@ class PBNode:
 
 def encode_name(name: str) -> bytes:
     """A link name as bytes; names that came from undecodable file names round-trip."""
-    return name.encode("utf-8", "surrogateescape")
+    try:
+        return name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as exc:
+        raise EncodeError(f"dag-pb: link name {name!r} cannot be encoded ({exc.reason})") \
+            from None
 
 
 def decode_name(raw: bytes) -> str:
@@ -105,6 +109,8 @@ def _varint(buf: memoryview, pos: int, end: int) -> tuple[int, int]:
             raise DecodeError("dag-pb: varint overflows 64 bits")
         b = buf[pos]
         pos += 1
+        if shift == 63 and b > 1:
+            raise DecodeError("dag-pb: varint overflows 64 bits")
         result |= (b & 0x7F) << shift
         if b < 0x80:
             return result, pos
