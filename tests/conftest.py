@@ -38,3 +38,9 @@ def case_source(case: dict):
 def tmp_cwd(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_repo_env(tmp_path_factory, monkeypatch):
+    """No test may touch ~/.pinfold: the default repo points into a temporary directory."""
+    monkeypatch.setenv("PINFOLD_REPO", str(tmp_path_factory.mktemp("default-repo") / "repo"))

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 from conftest import case_source, load_vectors
-
 from gen import make_content
+
 from pinfold.cli.main import main
 
 UNIXFS = load_vectors("unixfs.json")
@@ -190,8 +190,8 @@ def test_bad_inputs(tmp_path, capsys):
 def test_add_without_repo_says_so(tmp_path, capsys):
     f = tmp_path / "f"
     f.write_bytes(b"x")
-    code, _, err = run(capsys, "add", str(f))
-    assert code == 1 and "-n/--only-hash" in err
+    code, _, err = run(capsys, "add", "--repo", str(tmp_path / "norepo"), str(f))
+    assert code == 1 and "no pinfold repo" in err and "pinfold init" in err
 
 
 def test_usage_errors_exit_2(capsys):

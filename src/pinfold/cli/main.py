@@ -82,19 +82,26 @@ def _bool_flag(p: argparse.ArgumentParser, *names: str, dest: str, help: str) ->
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="pinfold",
-        description="IPFS content, Kubo-identical, with no daemon: add files and get their CIDs.",
+        description="IPFS content, Kubo-identical, with no daemon: add, pin, read back, collect.",
     )
     parser.add_argument("--version", action="version", version=f"pinfold {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    from .commands import add_repo_commands, repo_parent
+
+    common = repo_parent()
+    add_repo_commands(sub, common)
     add = sub.add_parser(
-        "add", help="import files or directories and print their CIDs (like ipfs add)",
+        "add", parents=[common],
+        help="import files or directories, store and pin them, print their CIDs",
         description="Import files, directories or stdin ('-') into UnixFS and print CIDs."
                     " Flags are Kubo's.",
     )
     add.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or - for stdin")
     add.add_argument("-n", "--only-hash", action="store_true",
                      help="only compute the CIDs, store nothing")
+    _bool_flag(add, "--pin", dest="pin", help="pin what is added, recursively (default true)")
+    add.add_argument("--pin-name", "--name", dest="pin_name", help="name of the pin")
     add.add_argument("-q", "--quiet", action="store_true", help="print only CIDs")
     add.add_argument("-Q", "--quieter", action="store_true", help="print only the final root CID")
     add.add_argument("-r", "--recursive", action="store_true", help="add directories recursively")
@@ -189,18 +196,14 @@ def _total_size(paths: Sequence[str]) -> int | None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    if not args.only_hash:
-        raise CLIError(
-            "storing blocks needs a repo, which this pinfold version does not have yet;"
-            " use -n/--only-hash to compute CIDs"
-        )
+    _check_cid_base(args.cid_base)
+    repo = None if args.only_hash else open_repo(args)
     show_bar = args.progress if args.progress is not None else (
-        sys.stderr.isatty() and not args.quieter
+        sys.stderr.isatty() and not args.quieter and not args.quiet
     )
     bar = ProgressBar(_total_size(args.paths)) if show_bar else None
     progress = (lambda ev: bar.update(ev.total_bytes)) if bar else None  # type: ignore[union-attr]
     importer = Importer(_import_options(args), progress=progress, recursive=args.recursive)
-    _check_cid_base(args.cid_base)
 
     sources = []
     for path in args.paths:
@@ -211,18 +214,36 @@ def cmd_add(args: argparse.Namespace) -> int:
     job = importer.import_(sources if len(sources) != 1 else sources[0])
     out = sys.stdout
     printed = 0
-    for _ in job:
+
+    def flush_entries(_block: object = None) -> None:
+        nonlocal printed
         entries = job.result.entries
         while printed < len(entries):
             _print_entry(entries[printed], args, bar, out)
             printed += 1
-    for entry in job.result.entries[printed:]:
-        _print_entry(entry, args, bar, out)
+
+    pin = args.pin if args.pin is not None else True
+    try:
+        if repo is None:
+            for _ in job:
+                flush_entries()
+        else:
+            repo.store(job, pin=pin, name=args.pin_name or "", on_block=flush_entries)
+    finally:
+        if repo is not None:
+            repo.close()
+    flush_entries()
     if bar:
         bar.clear()
     if args.quieter and job.result.root is not None:
         out.write(_fmt(job.result.root, args.cid_base) + "\n")
     return 0
+
+
+def open_repo(args: argparse.Namespace):
+    from ..repo import Repo
+
+    return Repo(args.repo)
 
 
 def _check_cid_base(base: str | None) -> None:

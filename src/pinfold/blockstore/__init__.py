@@ -1,0 +1,17 @@
+"""Blockstores: memory, filesystem (flatfs layout) and LMDB; blocks keyed by multihash."""
+
+from .base import BaseBlockstore, Blockstore, identity_data, verify
+from .flatfs import FlatFSBlockstore
+from .lmdbstore import LMDBBlockstore
+from .memory import MemoryBlockstore, NullBlockstore
+
+__all__ = [
+    "BaseBlockstore",
+    "Blockstore",
+    "FlatFSBlockstore",
+    "LMDBBlockstore",
+    "MemoryBlockstore",
+    "NullBlockstore",
+    "identity_data",
+    "verify",
+]

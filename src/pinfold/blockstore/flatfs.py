@@ -1,0 +1,134 @@
+"""A flatfs-like blockstore: one file per block, as Kubo's ``blocks/`` directory lays them out.
+
+Keys are the base32 (upper case, no padding) form of the multihash, sharded ``next-to-last/2``:
+the directory is the two characters before the last one, the file ``<KEY>.data``. Writes go to
+a temporary file that is renamed into place, with fsync on by default.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from collections.abc import Iterator
+
+from .base import BaseBlockstore
+
+_SUFFIX = ".data"
+
+
+def mh_to_key(mh: bytes) -> str:
+    return base64.b32encode(mh).decode("ascii").rstrip("=")
+
+
+def key_to_mh(key: str) -> bytes:
+    return base64.b32decode(key + "=" * (-len(key) % 8))
+
+
+def shard_dir(key: str) -> str:
+    padded = key if len(key) >= 3 else "_" * (3 - len(key)) + key
+    return padded[-3:-1]
+
+
+class FlatFSBlockstore(BaseBlockstore):
+    def __init__(self, path: str | os.PathLike, *, fsync: bool = True) -> None:
+        self.path = os.fspath(path)
+        self.fsync = fsync
+        os.makedirs(self.path, exist_ok=True)
+        self._made: set[str] = set()
+
+    def _file(self, mh: bytes) -> str:
+        key = mh_to_key(mh)
+        return os.path.join(self.path, shard_dir(key), key + _SUFFIX)
+
+    def _has(self, mh: bytes) -> bool:
+        return os.path.exists(self._file(mh))
+
+    def _get(self, mh: bytes) -> bytes | None:
+        try:
+            with open(self._file(mh), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+
+    def _put_many(self, items: list[tuple[bytes, bytes]]) -> None:
+        dirs: set[str] = set()
+        for mh, data in items:
+            target = self._file(mh)
+            if os.path.exists(target):
+                continue
+            d = os.path.dirname(target)
+            if d not in self._made:
+                os.makedirs(d, exist_ok=True)
+                self._made.add(d)
+            tmp = os.path.join(d, f".tmp-{uuid.uuid4().hex}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    n = os.write(fd, view)
+                    view = view[n:]
+                if self.fsync:
+                    os.fsync(fd)
+            except BaseException:
+                os.close(fd)
+                os.unlink(tmp)
+                raise
+            os.close(fd)
+            os.replace(tmp, target)
+            dirs.add(d)
+        if self.fsync:
+            for d in dirs:
+                _fsync_dir(d)
+
+    def _delete(self, mh: bytes) -> bool:
+        try:
+            os.unlink(self._file(mh))
+            return True
+        except FileNotFoundError:
+            return False
+
+    def _size(self, mh: bytes) -> int | None:
+        try:
+            return os.stat(self._file(mh)).st_size
+        except FileNotFoundError:
+            return None
+
+    def keys(self) -> Iterator[bytes]:
+        try:
+            shards = sorted(os.listdir(self.path))
+        except FileNotFoundError:
+            return
+        for shard in shards:
+            d = os.path.join(self.path, shard)
+            if not os.path.isdir(d):
+                continue
+            for name in sorted(os.listdir(d)):
+                if name.endswith(_SUFFIX) and not name.startswith("."):
+                    try:
+                        yield key_to_mh(name[: -len(_SUFFIX)])
+                    except ValueError:
+                        continue
+
+    def clean_temporaries(self) -> int:
+        """Remove temporary files a killed writer left behind; return how many."""
+        removed = 0
+        for shard in os.listdir(self.path):
+            d = os.path.join(self.path, shard)
+            if os.path.isdir(d):
+                for name in os.listdir(d):
+                    if name.startswith(".tmp-"):
+                        try:
+                            os.unlink(os.path.join(d, name))
+                            removed += 1
+                        except FileNotFoundError:
+                            pass
+        return removed
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

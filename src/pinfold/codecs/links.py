@@ -1,0 +1,40 @@
+"""The links of a block, whatever its codec: what pinning and GC follow."""
+
+from __future__ import annotations
+
+from ..cid import CID, DAG_PB, RAW
+from . import dagpb
+
+
+def links_of(cid: CID, data: bytes | memoryview) -> list[CID]:
+    """The CIDs ``data`` (the block of ``cid``) links to, in order, duplicates kept."""
+    codec = cid.codec_code
+    if codec == RAW:
+        return []
+    if codec == DAG_PB:
+        # Links come before Data in a valid DAG-PB block: a block that starts with the Data
+        # field (0x0a) has none, so leaves are answered without decoding them.
+        if not data or data[0] == 0x0A:
+            if data:
+                dagpb.decode(data)  # still reject malformed blocks
+            return []
+        return [lk.cid for lk in dagpb.decode(data).links]
+    from . import ipld
+
+    return ipld.links(codec, data)
+
+
+def pack(cids: list[CID]) -> bytes:
+    return b"".join(c.bytes for c in cids)
+
+
+def unpack(packed: bytes | None) -> list[CID]:
+    out: list[CID] = []
+    if not packed:
+        return out
+    pos = 0
+    n = len(packed)
+    while pos < n:
+        cid, pos = CID.read(packed, pos)
+        out.append(cid)
+    return out

@@ -1,0 +1,131 @@
+"""The pin set's database: pins, per-block reference counts, GC candidates, import leases.
+
+One SQLite file (WAL, synchronous=FULL), so that a pin record and every reference count it
+changes commit together or not at all, and several processes can share it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pins (
+    id TEXT PRIMARY KEY,
+    cid BLOB NOT NULL,
+    mh BLOB NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    type TEXT NOT NULL CHECK (type IN ('recursive', 'direct')),
+    created INTEGER NOT NULL UNIQUE,
+    size INTEGER
+);
+CREATE INDEX IF NOT EXISTS pins_mh ON pins(mh);
+-- rc: recursive references (recursive pins on the block + live parents linking to it)
+-- dc: direct pins on the block. A block is kept while rc > 0 or dc > 0.
+-- links: the block's child CIDs, packed (NULL: not known yet). cid: the block's CID as met.
+CREATE TABLE IF NOT EXISTS refs (
+    mh BLOB PRIMARY KEY,
+    cid BLOB NOT NULL,
+    rc INTEGER NOT NULL DEFAULT 0,
+    dc INTEGER NOT NULL DEFAULT 0,
+    links BLOB
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS refs_live ON refs(rc) WHERE rc > 0;
+-- blocks that nothing references any more: what gc looks at (cost follows what it frees)
+CREATE TABLE IF NOT EXISTS unreferenced (mh BLOB PRIMARY KEY) WITHOUT ROWID;
+-- imports in progress: their blocks are never collected
+CREATE TABLE IF NOT EXISTS leases (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    pid INTEGER NOT NULL,
+    pid_start TEXT NOT NULL,
+    started INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pending (
+    mh BLOB NOT NULL,
+    lease INTEGER NOT NULL,
+    PRIMARY KEY (mh, lease)
+) WITHOUT ROWID;
+"""
+
+
+def connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=60000")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    return conn
+
+
+def init_schema(conn: sqlite3.Connection) -> None:
+    with Transaction(conn):
+        for stmt in SCHEMA.split(";"):
+            if stmt.strip():
+                conn.execute(stmt)
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+        )
+
+
+class Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error); nested uses join the outer one.
+
+    ``IMMEDIATE`` takes the write lock at the start, so two processes never interleave the
+    read-modify-write of reference counts.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.outer = True
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.outer:
+            self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def process_start(pid: int) -> str:
+    """A token for a process's start time, so a reused pid is not taken for a live import."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return fields[19].decode()
+    except (OSError, IndexError):
+        return ""
+
+
+def process_alive(pid: int, start: str) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return not start or process_start(pid) == start
+
+
+_last_ns = 0
+_ns_lock = threading.Lock()
+
+
+def monotonic_ns(conn: sqlite3.Connection) -> int:
+    """A creation time in ns, strictly greater than any pin's (unique, monotonic)."""
+    global _last_ns
+    with _ns_lock:
+        now = time.time_ns()
+        row = conn.execute("SELECT MAX(created) FROM pins").fetchone()
+        floor = max(_last_ns, row[0] or 0)
+        if now <= floor:
+            now = floor + 1
+        _last_ns = now
+        return now

@@ -1,0 +1,286 @@
+"""A repo: a blockstore and a pin set in one directory, with a format version.
+
+Layout of a repo directory::
+
+    config.json     {"format": "pinfold-repo", "version": 1, "backend": "fs"|"lmdb", ...}
+    blocks/         the blockstore (flatfs files, or an LMDB environment)
+    pins.sqlite     pins, reference counts, gc candidates, import leases
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..block import Block
+from ..blockstore import BaseBlockstore, FlatFSBlockstore, LMDBBlockstore, MemoryBlockstore
+from ..cid import CID, DAG_PB, RAW, codec_code, get_hash
+from ..codecs.links import links_of
+from ..errors import BlockNotFoundError, InvalidOptionError, PinfoldError, UnsupportedHashError
+from ..importer import Importer, ImportJob, ImportOptions, ImportResult
+from ..pins import GCResult, Pin, PinSet, Problem
+
+FORMAT = "pinfold-repo"
+VERSION = 1
+BACKENDS = ("fs", "lmdb", "memory")
+_BATCH_BLOCKS = 512
+_BATCH_BYTES = 32 << 20
+
+
+class RepoError(PinfoldError):
+    """A repo that cannot be opened or created."""
+
+
+def default_repo_path() -> str:
+    return os.environ.get("PINFOLD_REPO") or os.path.join(os.path.expanduser("~"), ".pinfold")
+
+
+@dataclass(frozen=True)
+class RepoStat:
+    blocks: int
+    bytes: int
+    pinned_bytes: int
+    pins: int
+    path: str
+    backend: str
+    version: int
+
+
+class Repo:
+    """Blocks, pins and garbage collection in one place.
+
+    ``Repo.init(path, backend="fs"|"lmdb")`` creates one; ``Repo(path)`` opens it (``create=True``
+    to create it if missing). ``Repo.memory()`` keeps everything in memory.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, create: bool = False,
+                 backend: str = "fs", fsync: bool = True) -> None:
+        self.path = os.fspath(path) if path is not None else default_repo_path()
+        cfg_path = os.path.join(self.path, "config.json")
+        if not os.path.exists(cfg_path):
+            if not create:
+                raise RepoError(f"no pinfold repo at {self.path} (run 'pinfold init')")
+            self._write_config(backend, fsync)
+        self.config = self._read_config(cfg_path)
+        self.backend = self.config["backend"]
+        self.fsync = bool(self.config.get("fsync", True))
+        self.blocks = self._open_blocks()
+        self.pins = PinSet(os.path.join(self.path, "pins.sqlite"), self.blocks)
+        if isinstance(self.blocks, FlatFSBlockstore):
+            self.blocks.clean_temporaries()
+
+    @classmethod
+    def init(cls, path: str | os.PathLike, *, backend: str = "fs", fsync: bool = True) -> Repo:
+        path = os.fspath(path)
+        if os.path.exists(os.path.join(path, "config.json")):
+            raise RepoError(f"a pinfold repo already exists at {path}")
+        return cls(path, create=True, backend=backend, fsync=fsync)
+
+    @classmethod
+    def memory(cls) -> Repo:
+        """A repo held in memory (and a temporary SQLite pin set): for tests and scratch work."""
+        self = object.__new__(cls)
+        self.path = ":memory:"
+        self.config = {"format": FORMAT, "version": VERSION, "backend": "memory"}
+        self.backend = "memory"
+        self.fsync = False
+        self.blocks = MemoryBlockstore()
+        self.pins = PinSet(":memory:", self.blocks)
+        return self
+
+    def _write_config(self, backend: str, fsync: bool) -> None:
+        if backend not in ("fs", "lmdb"):
+            raise RepoError(f"unknown backend {backend!r} (use fs or lmdb)")
+        os.makedirs(self.path, exist_ok=True)
+        cfg = {"format": FORMAT, "version": VERSION, "backend": backend, "fsync": fsync}
+        tmp = os.path.join(self.path, "config.json.tmp")
+        with open(tmp, "w") as f:
+            json.dump(cfg, f, indent=2)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, os.path.join(self.path, "config.json"))
+
+    def _read_config(self, cfg_path: str) -> dict[str, Any]:
+        try:
+            with open(cfg_path) as f:
+                cfg = json.load(f)
+        except (OSError, ValueError) as exc:
+            raise RepoError(f"cannot read {cfg_path}: {exc}") from None
+        if not isinstance(cfg, dict) or cfg.get("format") != FORMAT:
+            raise RepoError(f"{self.path} is not a pinfold repo")
+        if cfg.get("version") != VERSION:
+            raise RepoError(
+                f"repo at {self.path} has format version {cfg.get('version')}; this pinfold"
+                f" reads version {VERSION} and will not rewrite it"
+            )
+        if cfg.get("backend") not in ("fs", "lmdb"):
+            raise RepoError(f"repo at {self.path} has unknown backend {cfg.get('backend')!r}")
+        return cfg
+
+    def _open_blocks(self) -> BaseBlockstore:
+        where = os.path.join(self.path, "blocks")
+        if self.backend == "lmdb":
+            return LMDBBlockstore(where, fsync=self.fsync)
+        return FlatFSBlockstore(where, fsync=self.fsync)
+
+    def close(self) -> None:
+        self.pins.close()
+        self.blocks.close()
+
+    def __enter__(self) -> Repo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- adding -------------------------------------------------------------------------
+    def add(self, source: Any, *, pin: bool = True, name: str = "",
+            options: ImportOptions | None = None, progress=None, **kwargs: Any) -> ImportResult:
+        """Import ``source``, store its blocks and (by default) pin every top-level root
+        recursively. Blocks of an import in progress are never collected."""
+        recursive = kwargs.pop("recursive", True)
+        importer = Importer(options, progress=progress, recursive=recursive, **kwargs)
+        return self.store(importer.import_(source), pin=pin, name=name)
+
+    def store(self, job: ImportJob, *, pin: bool = True, name: str = "",
+              on_block: Callable[[Block], None] | None = None) -> ImportResult:
+        """Store the blocks of an import job as they come, then pin its roots."""
+        with self.pins.lease() as lease:
+            batch: list[tuple[Block, list[CID]]] = []
+            size = 0
+            for blk in job:
+                batch.append((blk, _block_links(blk)))
+                size += blk.size
+                if len(batch) >= _BATCH_BLOCKS or size >= _BATCH_BYTES:
+                    self._store(lease, batch)
+                    batch, size = [], 0
+                if on_block is not None:
+                    on_block(blk)
+            self._store(lease, batch)
+            if pin:
+                for entry in job.result.roots:
+                    self.pins.add(entry.cid, name=name, lease=lease)
+        return job.result
+
+    def _store(self, lease, batch: list[tuple[Block, list[CID]]]) -> None:
+        if not batch:
+            return
+        lease.record((blk.cid, links) for blk, links in batch)  # committed before the bytes
+        self.blocks.put_many(blk for blk, _ in batch)
+
+    # -- blocks -------------------------------------------------------------------------
+    def block_put(self, data: bytes, *, codec: str | int = "raw", hash: str = "sha2-256",
+                  cid_version: int = 1, pin: bool = False) -> CID:
+        """Store one block as is; unreferenced (collectable) unless ``pin``."""
+        try:
+            fn = get_hash(hash)
+        except UnsupportedHashError as exc:
+            raise InvalidOptionError(str(exc)) from None
+        code = codec_code(codec)
+        if cid_version == 0:
+            if code != DAG_PB or fn.name != "sha2-256":
+                raise InvalidOptionError("CIDv0 is only for dag-pb blocks hashed with sha2-256")
+            cid = CID.v0(fn.multihash(data))
+        else:
+            cid = CID.v1(code, fn.multihash(data))
+        links = links_of(cid, data) if code != RAW else []
+        blk = Block(cid, bytes(data))
+        with self.pins.lease() as lease:
+            self._store(lease, [(blk, links)])
+            if pin:
+                self.pins.add(cid, type="direct" if not links else "recursive")
+        return cid
+
+    def block_get(self, cid: CID | str) -> bytes:
+        return self.blocks.get(CID(cid))
+
+    def block_stat(self, cid: CID | str) -> tuple[CID, int]:
+        cid = CID(cid)
+        size = self.blocks.size_of(cid.multihash)
+        if size is None:
+            if cid.multihash[:1] == b"\x00":
+                return cid, len(cid.digest)
+            raise BlockNotFoundError(cid)
+        return cid, size
+
+    def block_rm(self, cid: CID | str, *, force: bool = False) -> bool:
+        """Delete a block; refused while anything keeps it (pinned or inside a pinned DAG)."""
+        cid = CID(cid)
+        with self.pins.tx():
+            kind = self.pins.pinned_type(cid)
+            if kind is not None and not force:
+                raise PinfoldError(f"cannot remove {cid}: pinned ({kind})")
+            if not self.blocks.has(cid):
+                raise BlockNotFoundError(cid)
+            removed = self.blocks.delete(cid)
+            self.pins.forget(cid.multihash)
+            return removed
+
+    def has(self, cid: CID | str) -> bool:
+        return self.blocks.has(CID(cid))
+
+    def get(self, cid: CID) -> bytes:
+        """The verified bytes of a block (the read interface the exporter uses)."""
+        return self.blocks.get(cid)
+
+    # -- pins ---------------------------------------------------------------------------
+    def pin(self, cid: CID | str, *, name: str = "", recursive: bool = True) -> Pin:
+        return self.pins.add(CID(cid), name=name,
+                             type="recursive" if recursive else "direct")
+
+    def unpin(self, cid: CID | str | None = None, *, pin_id: str | None = None,
+              name: str | None = None) -> list[Pin]:
+        return self.pins.remove(cid, pin_id=pin_id, name=name)
+
+    def gc(self, *, full: bool = False) -> GCResult:
+        return self.pins.gc(full=full)
+
+    # -- checks and stats ---------------------------------------------------------------
+    def verify(self) -> list[Problem]:
+        """Every stored block hashes to its key; every pinned DAG is complete and intact;
+        the reference counts agree with the pins."""
+        problems: list[Problem] = []
+        for mh in self.blocks.keys():
+            data = self.blocks._get(mh)
+            if data is None:
+                continue
+            cid = CID.v1(RAW, mh)
+            try:
+                from ..blockstore import verify
+
+                verify(cid, data)
+            except PinfoldError as exc:
+                problems.append(Problem("corrupt", cid, str(exc)))
+        problems.extend(self.pins.verify_pins())
+        problems.extend(self.pins.check_counts())
+        return problems
+
+    def stat(self) -> RepoStat:
+        count, total = self.blocks.stat()
+        pinned = 0
+        for mh in self.pins.kept_keys():
+            size = self.blocks.size_of(mh)
+            pinned += size or 0
+        return RepoStat(count, total, pinned, self.pins.stats()["pins"], self.path, self.backend,
+                        VERSION)
+
+    def iter_blocks(self) -> Iterator[bytes]:
+        return self.blocks.keys()
+
+
+def _block_links(blk: Block) -> list[CID]:
+    cid = blk.cid
+    if cid.codec_code == RAW:
+        return []
+    if cid.codec_code == DAG_PB:
+        parts = blk._parts
+        head = parts[0][:1] if parts else blk.data[:1]
+        if head == b"\x0a":  # Data first: a leaf, no links (the importer wrote it)
+            return []
+    return links_of(cid, blk.data)
+
+
