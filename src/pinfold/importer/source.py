@@ -14,7 +14,7 @@ import os
 import stat as stat_mod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Union
+from typing import BinaryIO
 
 from ..codecs.unixfs import Mtime
 from ..errors import ImportSourceError, InvalidOptionError
@@ -67,7 +67,7 @@ class DirSource:
         return self.children() if callable(self.children) else self.children
 
 
-Source = Union[FileSource, SymlinkSource, DirSource]
+Source = FileSource | SymlinkSource | DirSource
 
 
 def _mtime(value: object) -> Mtime | None:
