@@ -6,7 +6,7 @@ with the multibase tables of the ``multiformats`` package.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from ..errors import DecodeError, InvalidCIDError
 from .multihash import decode_multihash, multihash_length
@@ -20,7 +20,7 @@ DAG_JSON = 0x0129
 _V0_PREFIX = b"\x12\x20"  # sha2-256, 32 bytes
 
 
-@lru_cache(maxsize=None)
+@cache
 def _codec_name(code: int) -> str:
     from multiformats import multicodec
 
