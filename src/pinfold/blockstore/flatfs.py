@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 
+from .. import _faults
 from .base import BaseBlockstore
 
 _SUFFIX = ".data"
@@ -75,13 +76,16 @@ class FlatFSBlockstore(BaseBlockstore):
                 os.unlink(tmp)
                 raise
             os.close(fd)
+            _faults.checkpoint("flatfs: before rename")
             os.replace(tmp, target)
+            _faults.checkpoint("flatfs: after rename")
             dirs.add(d)
         if self.fsync:
             for d in dirs:
                 _fsync_dir(d)
 
     def _delete(self, mh: bytes) -> bool:
+        _faults.checkpoint("flatfs: before unlink")
         try:
             os.unlink(self._file(mh))
             return True

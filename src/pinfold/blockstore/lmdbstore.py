@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import lmdb
 
+from .. import _faults
 from .base import BaseBlockstore
 
 _INITIAL_MAP = 1 << 30
@@ -56,10 +57,13 @@ class LMDBBlockstore(BaseBlockstore):
             with self.env.begin(db=self.db, write=True) as txn:
                 for mh, data in items:
                     txn.put(mh, data, overwrite=False)
+                _faults.checkpoint("lmdb: before commit")
         self._retry(run)
+        _faults.checkpoint("lmdb: after commit")
 
     def _delete(self, mh: bytes) -> bool:
         def run():
+            _faults.checkpoint("lmdb: before delete")
             with self.env.begin(db=self.db, write=True) as txn:
                 return txn.delete(mh)
         return self._retry(run)

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .. import _faults
 from ..blockstore.base import BaseBlockstore, identity_data
 from ..cid import CID, DAG_PB
 from ..codecs import dagpb
@@ -199,6 +200,7 @@ class PinSet:
                 c.execute("UPDATE refs SET rc = 1, links = ? WHERE mh = ?", (pack(children), mh))
             c.execute("DELETE FROM unreferenced WHERE mh = ?", (mh,))
             stack.extend(children)
+            _faults.checkpoint("pin: block referenced")
 
     def _decref(self, c: sqlite3.Connection, root_mh: bytes) -> None:
         stack = [root_mh]

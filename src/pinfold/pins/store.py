@@ -11,6 +11,8 @@ import sqlite3
 import threading
 import time
 
+from .. import _faults
+
 SCHEMA_VERSION = 1
 
 SCHEMA = """
@@ -91,7 +93,12 @@ class Transaction:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.outer:
-            self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            if exc_type is None:
+                _faults.checkpoint("sqlite: before commit")
+                self.conn.execute("COMMIT")
+                _faults.checkpoint("sqlite: after commit")
+            else:
+                self.conn.execute("ROLLBACK")
 
 
 def process_start(pid: int) -> str:
