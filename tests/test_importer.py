@@ -405,3 +405,12 @@ def test_trickle_and_balanced_equal_with_raw_leaves_under_maxlinks():
 
 def test_cid_parse_of_result():
     assert CID(HELLO_V0) == pinfold.cid_of(HELLO)
+
+
+def test_hash_codes_match_the_multicodec_table():
+    from multiformats import multicodec
+
+    from pinfold.cid import HASHES
+
+    for name, fn in HASHES.items():
+        assert multicodec.get(name).code == fn.code, name

@@ -65,23 +65,21 @@ def _identity(data: bytes | memoryview) -> bytes:
     return bytes(data)
 
 
-_FUNCS: list[tuple[str, int | None, Callable[[bytes | memoryview], bytes]]] = [
-    ("sha2-256", 32, _sha256),
-    ("sha2-512", 64, _sha512),
-    ("sha3-256", 32, _sha3_256),
-    ("blake2b-256", 32, _blake2b_256),
-    ("blake3", 32, _blake3),
-    ("identity", None, _identity),
+# name, multicodec code, digest size, function. The codes are the multicodec table's (a test
+# checks them against the ``multiformats`` package); they are spelled out here so that
+# importing pinfold does not load the whole table.
+_FUNCS: list[tuple[str, int, int | None, Callable[[bytes | memoryview], bytes]]] = [
+    ("sha2-256", 0x12, 32, _sha256),
+    ("sha2-512", 0x13, 64, _sha512),
+    ("sha3-256", 0x16, 32, _sha3_256),
+    ("blake2b-256", 0xB220, 32, _blake2b_256),
+    ("blake3", 0x1E, 32, _blake3),
+    ("identity", 0x00, None, _identity),
 ]
 
 
 def _build_table() -> dict[str, HashFunction]:
-    from multiformats import multicodec
-
-    table = {}
-    for name, size, fn in _FUNCS:
-        table[name] = HashFunction(name, multicodec.get(name).code, size, fn)
-    return table
+    return {name: HashFunction(name, code, size, fn) for name, code, size, fn in _FUNCS}
 
 
 HASHES: dict[str, HashFunction] = _build_table()
