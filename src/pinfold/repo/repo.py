@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -148,19 +150,23 @@ class Repo:
 
     def store(self, job: ImportJob, *, pin: bool = True, name: str = "",
               on_block: Callable[[Block], None] | None = None) -> ImportResult:
-        """Store the blocks of an import job as they come, then pin its roots."""
-        with self.pins.lease() as lease:
+        """Store the blocks of an import job as they come, then pin its roots.
+
+        Batches are written by a background thread while the importer reads and hashes the
+        next ones (file I/O, fsync and hashlib all release the GIL)."""
+        with self.pins.lease() as lease, _BatchWriter(self, lease) as writer:
             batch: list[tuple[Block, list[CID]]] = []
             size = 0
             for blk in job:
                 batch.append((blk, _block_links(blk)))
                 size += blk.size
                 if len(batch) >= _BATCH_BLOCKS or size >= _BATCH_BYTES:
-                    self._store(lease, batch)
+                    writer.submit(batch)
                     batch, size = [], 0
                 if on_block is not None:
                     on_block(blk)
-            self._store(lease, batch)
+            writer.submit(batch)
+            writer.finish()
             if pin:
                 for entry in job.result.roots:
                     self.pins.add(entry.cid, name=name, lease=lease)
@@ -270,6 +276,53 @@ class Repo:
 
     def iter_blocks(self) -> Iterator[bytes]:
         return self.blocks.keys()
+
+
+class _BatchWriter:
+    """One background thread that records and writes batches in order (at most two queued)."""
+
+    def __init__(self, repo: Repo, lease) -> None:
+        self.repo = repo
+        self.lease = lease
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="pinfold-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = self.queue.get()
+            if batch is None:
+                return
+            if self.error is None:
+                try:
+                    self.repo._store(self.lease, batch)
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+                    self.error = exc
+
+    def submit(self, batch: list) -> None:
+        if self.error is not None:
+            raise self.error
+        if batch:
+            self.queue.put(batch)
+
+    def finish(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def __enter__(self) -> _BatchWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish() if exc[0] is None else self._abandon()
+
+    def _abandon(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
 
 
 def _block_links(blk: Block) -> list[CID]:
