@@ -4,14 +4,19 @@ Import files, directories and in-memory trees into UnixFS blocks with the CIDs K
 compute, with no daemon and no network.
 """
 
+from . import exporter
 from .block import Block
 from .cid import CID
 from .codecs.unixfs import Mtime
 from .errors import (
+    BlockNotFoundError,
+    CorruptBlockError,
     DecodeError,
     ImportSourceError,
     InvalidCIDError,
     InvalidOptionError,
+    NotAFileError,
+    PathNotFoundError,
     PinfoldError,
     UnsupportedHashError,
 )
@@ -27,6 +32,7 @@ from .importer import (
     cid_of_json,
     iter_blocks,
 )
+from .repo import Repo, RepoError
 
 __version__ = "0.1.0"
 
@@ -34,6 +40,8 @@ __all__ = [
     "CID",
     "AddedEntry",
     "Block",
+    "BlockNotFoundError",
+    "CorruptBlockError",
     "DecodeError",
     "Entry",
     "ImportOptions",
@@ -43,12 +51,17 @@ __all__ = [
     "InvalidCIDError",
     "InvalidOptionError",
     "Mtime",
+    "NotAFileError",
+    "PathNotFoundError",
     "PinfoldError",
     "ProgressEvent",
+    "Repo",
+    "RepoError",
     "UnsupportedHashError",
     "add",
     "cid_of",
     "cid_of_json",
+    "exporter",
     "iter_blocks",
     "__version__",
 ]

@@ -252,13 +252,15 @@ def cmd_stat(args: argparse.Namespace) -> int:
     with _repo(args) as repo:
         st = stat(repo, args.path)
         _out(str(st.cid))
-        _out(f"Type: {st.type}" + (" (HAMT-sharded)" if getattr(st, "sharded", False) else ""))
-        _out(f"Size: {st.file_size}")
+        _out(f"Type: {st.type}" + (" (HAMT-sharded)" if st.sharded else ""))
+        _out(f"Size: {st.size}")
         _out(f"CumulativeSize: {st.dag_size}")
         _out(f"Blocks: {st.blocks}")
-        if getattr(st, "mode", None):
+        if st.target is not None:
+            _out(f"Target: {st.target}")
+        if st.mode:
             _out(f"Mode: {st.mode:04o}")
-        if getattr(st, "mtime", None) is not None:
+        if st.mtime is not None:
             _out(f"Mtime: {st.mtime.secs}.{st.mtime.nsecs:09d}")
     return 0
 

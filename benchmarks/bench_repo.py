@@ -1,0 +1,175 @@
+"""Repo benchmarks, for each persistent backend, in one run:
+
+- add + store + pin of a large file, next to writing the same bytes to one fsync'd file
+  (the disk's ceiling) and next to `add -n` (hashing only);
+- cat of it with verification, next to the single-core sha256 ceiling;
+- add of a directory of many small files (files/s);
+- unpin + gc of a 100,000-block DAG, next to the same gc on a repo ten times larger.
+
+    python benchmarks/bench_repo.py [--size-mib 1024] [--files 100000] [--gc-blocks 100000]
+                                    [--backends fs,lmdb] [--dir /work/bench]
+
+Targets (issue 3): storing >= 0.7x the disk ceiling; cat >= 0.8x the sha256 ceiling; that gc
+under 2 s, not growing with the repo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+
+import pinfold  # noqa: E402
+from pinfold import exporter  # noqa: E402
+from pinfold.repo import Repo  # noqa: E402
+
+
+def make_file(path: str, size: int) -> None:
+    seed = hashlib.sha256(b"pinfold-bench").digest()
+    with open(path, "wb") as f:
+        written = i = 0
+        while written < size:
+            chunk = hashlib.shake_256(seed + i.to_bytes(8, "big")).digest(
+                min(1 << 20, size - written))
+            f.write(chunk)
+            written += len(chunk)
+            i += 1
+
+
+def disk_ceiling(where: str, path: str) -> float:
+    """Seconds to write the file's bytes to one new file and fsync it."""
+    target = os.path.join(where, "ceiling.bin")
+    buf = bytearray(4 << 20)
+    start = time.perf_counter()
+    with open(path, "rb", buffering=0) as src, open(target, "wb", buffering=0) as dst:
+        while True:
+            n = src.readinto(buf)
+            if not n:
+                break
+            dst.write(memoryview(buf)[:n])
+        os.fsync(dst.fileno())
+    elapsed = time.perf_counter() - start
+    os.unlink(target)
+    return elapsed
+
+
+def sha256_seconds(path: str) -> float:
+    h = hashlib.sha256()
+    buf = bytearray(1 << 20)
+    start = time.perf_counter()
+    with open(path, "rb", buffering=0) as f:
+        while True:
+            n = f.readinto(buf)
+            if not n:
+                break
+            h.update(memoryview(buf)[:n])
+    return time.perf_counter() - start
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def bench_backend(backend: str, base: str, path: str, size: int, files: int, gc_blocks: int,
+                  sha_s: float, hash_only_s: float) -> None:
+    mb = size / 1e6
+    root = os.path.join(base, backend)
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    print(f"\n== backend {backend} ==", flush=True)
+
+    ceiling_s = disk_ceiling(root, path)
+    repo = Repo.init(os.path.join(root, "repo"), backend=backend)
+    add_s, result = timed(lambda: repo.add(path))
+    print(f"add+store+pin {size >> 20} MiB: {mb / add_s:7.0f} MB/s   disk ceiling (1 fsync'd "
+          f"file): {mb / ceiling_s:7.0f} MB/s   ratio {ceiling_s / add_s:4.2f} (target >= 0.7)"
+          f"   add -n: {mb / hash_only_s:7.0f} MB/s", flush=True)
+
+    def cat_all() -> int:
+        n = 0
+        for chunk in exporter.cat(repo, result.root):
+            n += len(chunk)
+        return n
+
+    cat_all()  # warm the page cache, as the sha256 ceiling reads a cached file
+    cat_s, n = timed(cat_all)
+    assert n == size
+    print(f"cat (verified):       {mb / cat_s:7.0f} MB/s   sha256 ceiling: {mb / sha_s:7.0f} MB/s"
+          f"   ratio {sha_s / cat_s:4.2f} (target >= 0.8)", flush=True)
+    repo.close()
+
+    # many small files
+    tree = os.path.join(root, "tree")
+    for i in range(files):
+        d = os.path.join(tree, f"d{i // 1000:03d}")
+        if i % 1000 == 0:
+            os.makedirs(d)
+        with open(os.path.join(d, f"f{i:06d}.txt"), "wb") as f:
+            f.write(b"file %d\n" % i)
+    repo = Repo(os.path.join(root, "repo"))
+    dir_s, _ = timed(lambda: repo.add(tree))
+    print(f"add dir of {files} small files: {files / dir_s:7.0f} files/s ({dir_s:.1f} s)",
+          flush=True)
+    repo.close()
+    shutil.rmtree(tree)
+
+    # gc of a gc_blocks-block DAG, in a small repo and in one ten times larger
+    for scale in (1, 10):
+        repo = Repo.init(os.path.join(root, f"gc{scale}"), backend=backend, fsync=False)
+        # ballast: other pinned DAGs, (scale - 1) x gc_blocks blocks
+        for k in range(scale - 1):
+            repo.add(_blocks_source(gc_blocks, seed=k + 1), chunker="size-1024", raw_leaves=True)
+        target = repo.add(_blocks_source(gc_blocks, seed=0), chunker="size-1024",
+                          raw_leaves=True)
+        total, _ = repo.blocks.stat()
+        unpin_s, _ = timed(lambda r=repo, t=target: r.unpin(t.root))
+        gc_s, freed = timed(repo.gc)
+        print(f"repo of {total:>8} blocks: unpin {unpin_s:5.2f} s, gc of {freed.blocks} blocks"
+              f" {gc_s:5.2f} s (target < 2 s)", flush=True)
+        repo.close()
+        shutil.rmtree(os.path.join(root, f"gc{scale}"))
+
+
+def _blocks_source(blocks: int, seed: int) -> bytes:
+    """Content that chunks into ``blocks`` distinct 1 KiB raw leaves."""
+    out = bytearray()
+    prefix = seed.to_bytes(4, "big")
+    for i in range(blocks):
+        out += hashlib.shake_256(prefix + i.to_bytes(4, "big")).digest(1024)
+    return bytes(out)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--files", type=int, default=100_000)
+    ap.add_argument("--gc-blocks", type=int, default=100_000)
+    ap.add_argument("--backends", default="fs,lmdb")
+    ap.add_argument("--dir", default=None, help="where to build repos (default: a temp dir)")
+    args = ap.parse_args()
+    base = args.dir or tempfile.mkdtemp(prefix="pinfold-bench-")
+    os.makedirs(base, exist_ok=True)
+    size = args.size_mib << 20
+    path = os.path.join(base, "data.bin")
+    print(f"building a {args.size_mib} MiB file in {base} ...", flush=True)
+    make_file(path, size)
+    sha_s = min(sha256_seconds(path) for _ in range(2))
+    hash_only_s, _ = timed(lambda: pinfold.cid_of(path))
+    for backend in args.backends.split(","):
+        bench_backend(backend, base, path, size, args.files, args.gc_blocks, sha_s, hash_only_s)
+    os.unlink(path)
+    if not args.dir:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
