@@ -81,7 +81,7 @@ class FlatFSBlockstore(BaseBlockstore):
                 if d not in self._made:
                     os.makedirs(d, exist_ok=True)
                     self._made.add(d)
-                tmp = os.path.join(d, f".tmp-{uuid.uuid4().hex}")
+                tmp = os.path.join(d, f".tmp-{os.getpid()}-{uuid.uuid4().hex}")
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
                 staged.append((tmp, target))
                 try:
@@ -142,18 +142,33 @@ class FlatFSBlockstore(BaseBlockstore):
                         continue
 
     def clean_temporaries(self) -> int:
-        """Remove temporary files a killed writer left behind; return how many."""
+        """Remove temporary files that writers which have since died left behind (each name
+        carries its writer's pid; a live writer's files are left alone). Return how many."""
+        from ..pins.store import process_alive
+
         removed = 0
+        alive: dict[int, bool] = {}
         for shard in os.listdir(self.path):
             d = os.path.join(self.path, shard)
-            if os.path.isdir(d):
-                for name in os.listdir(d):
-                    if name.startswith(".tmp-"):
-                        try:
-                            os.unlink(os.path.join(d, name))
-                            removed += 1
-                        except FileNotFoundError:
-                            pass
+            if not os.path.isdir(d):
+                continue
+            for name in os.listdir(d):
+                if not name.startswith(".tmp-"):
+                    continue
+                try:
+                    pid = int(name.split("-")[1])
+                except (IndexError, ValueError):
+                    pid = -1
+                if pid > 0:
+                    if pid not in alive:
+                        alive[pid] = process_alive(pid, "")
+                    if alive[pid]:
+                        continue
+                try:
+                    os.unlink(os.path.join(d, name))
+                    removed += 1
+                except FileNotFoundError:
+                    pass
         return removed
 
 

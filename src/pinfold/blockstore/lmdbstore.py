@@ -7,14 +7,22 @@ have the environment open adopt the new size when LMDB tells them it changed.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 
 import lmdb
 
 from .. import _faults
+from ..errors import PinfoldError
 from .base import BaseBlockstore
 
 _INITIAL_MAP = 1 << 30
+_LOCK = threading.Lock()
+_ENVS: dict[str, list] = {}  # realpath -> [env, db, handles]
+
+
+class RepoStorageError(PinfoldError):
+    """A blockstore that cannot be opened."""
 _MAX_DBS = 8
 
 
@@ -23,11 +31,22 @@ class LMDBBlockstore(BaseBlockstore):
                  map_size: int = _INITIAL_MAP) -> None:
         self.path = os.fspath(path)
         os.makedirs(self.path, exist_ok=True)
-        self.env = lmdb.open(
-            self.path, map_size=map_size, max_dbs=_MAX_DBS, writemap=True,
-            sync=fsync, metasync=fsync, readahead=False, lock=True,
-        )
-        self.db = self.env.open_db(b"blocks")
+        self._key = os.path.realpath(self.path)
+        with _LOCK:
+            shared = _ENVS.get(self._key)
+            if shared is None:
+                try:
+                    env = lmdb.open(
+                        self.path, map_size=map_size, max_dbs=_MAX_DBS, writemap=True,
+                        sync=fsync, metasync=fsync, readahead=False, lock=True,
+                    )
+                except lmdb.Error as exc:
+                    raise RepoStorageError(f"cannot open LMDB blockstore {self.path}: {exc}") \
+                        from None
+                shared = _ENVS[self._key] = [env, env.open_db(b"blocks"), 0]
+            shared[2] += 1
+        self.env, self.db = shared[0], shared[1]
+        self._closed = False
 
     def _retry(self, fn):
         for _ in range(64):
@@ -82,4 +101,16 @@ class LMDBBlockstore(BaseBlockstore):
         yield from self._retry(run)
 
     def close(self) -> None:
-        self.env.close()
+        """Release this handle; the environment closes with the last handle in the process
+        (LMDB allows one environment per file per process, so handles share it)."""
+        if self._closed:
+            return
+        self._closed = True
+        with _LOCK:
+            shared = _ENVS.get(self._key)
+            if shared is None:
+                return
+            shared[2] -= 1
+            if shared[2] == 0:
+                del _ENVS[self._key]
+                shared[0].close()

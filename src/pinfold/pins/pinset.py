@@ -328,15 +328,15 @@ class PinSet:
                              (old.multihash,)).fetchall()
             if not rows:
                 raise PinError(f"{old} is not pinned recursively")
-            first = _row_pin(rows[0])
             if c.execute("SELECT 1 FROM pins WHERE mh = ? AND type = 'recursive'",
                          (new.multihash,)).fetchone() and old.multihash != new.multihash:
                 raise PinError(f"{new} is already pinned recursively")
-            pin = self.add(new, name=first.name)
+            # every named pin on OLD moves to NEW, keeping its name
+            pins = [self.add(new, name=name) for name in dict.fromkeys(r[2] for r in rows)]
             if unpin and old.multihash != new.multihash:
                 for r in rows:
                     self._remove(c, _row_pin(r))
-            return pin
+            return pins[0]
 
     def get(self, pin_id: str) -> Pin:
         row = self.conn.execute(f"SELECT {_PIN_COLS} FROM pins WHERE id = ?",

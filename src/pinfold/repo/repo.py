@@ -254,7 +254,8 @@ class Repo:
             data = self.blocks._get(mh)
             if data is None:
                 continue
-            cid = CID.v1(RAW, mh)
+            row = self.pins.conn.execute("SELECT cid FROM refs WHERE mh = ?", (mh,)).fetchone()
+            cid = CID.from_bytes(row[0]) if row else CID.v1(RAW, mh)
             try:
                 from ..blockstore import verify
 
