@@ -13,11 +13,14 @@ whose process died is reaped: its blocks become collectable.
 
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, TextIO
 
 from .. import _faults
 from ..blockstore.base import BaseBlockstore, identity_data
@@ -25,6 +28,15 @@ from ..cid import CID, DAG_PB
 from ..codecs import dagpb
 from ..codecs.links import links_of, pack, unpack
 from ..errors import BlockNotFoundError, CorruptBlockError, DecodeError, PinfoldError
+from .meta import (
+    MetadataError,
+    MetaFilter,
+    Value,
+    check_meta,
+    filters_from_json,
+    typed,
+)
+from .query import Query, QueryError, build, to_ns
 from .store import (
     Transaction,
     connect,
@@ -38,18 +50,59 @@ MAX_NAME_BYTES = 255
 PIN_TYPES = ("recursive", "direct")
 
 
-class PinError(PinfoldError):
+class PinError(PinfoldError, ValueError):
     """A pin operation that cannot be done (not pinned, already pinned another way, ...)."""
 
 
 @dataclass(frozen=True)
 class Pin:
+    """A pin record. ``status`` follows the Pinning Service API: ``queued`` (its blocks are not
+    all here yet), ``pinning``, ``pinned`` or ``failed`` (with a ``reason``)."""
+
     id: str
     cid: CID
     name: str
     type: str
     created: int  # ns since the epoch, unique and increasing
     size: int | None = None
+    status: str = "pinned"
+    reason: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    groups: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form ``pin ls --json`` prints and :meth:`PinSet.export` writes."""
+        return {
+            "id": self.id, "cid": str(self.cid), "name": self.name, "type": self.type,
+            "status": self.status, "reason": self.reason, "created": _iso_ns(self.created),
+            "created_ns": self.created, "size": self.size,
+            "meta": {k: typed(v).to_json() for k, v in self.meta.items()},
+            "groups": list(self.groups),
+        }
+
+
+def _iso_ns(ns: int) -> str:
+    secs, rem = divmod(ns, 1_000_000_000)
+    base = _dt.datetime.fromtimestamp(secs, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{base}.{rem:09d}Z"
+
+
+@dataclass
+class Page:
+    """One page of a query: the pins, the total that match, and the cursor of the next page
+    (``None`` on the last page)."""
+
+    pins: list[Pin]
+    total: int
+    cursor: int | None
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+    created: int
+    pins: int = 0
 
 
 @dataclass
@@ -76,11 +129,27 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _row_pin(row: tuple) -> Pin:
-    return Pin(row[0], CID.from_bytes(row[1]), row[2], row[3], row[4], row[5])
+def _row_pin(row: tuple, meta: dict | None = None, groups: tuple = ()) -> Pin:
+    return Pin(row[0], CID.from_bytes(row[1]), row[2], row[3], row[4], row[5], row[6], row[7],
+               meta or {}, groups)
 
 
-_PIN_COLS = "id, cid, name, type, created, size"
+_PIN_COLS = "id, cid, name, type, created, size, status, reason"
+
+
+def _owner() -> str:
+    pid = os.getpid()
+    return f"pinning in process {pid} {process_start(pid)}"
+
+
+def _owner_alive(reason: str | None) -> bool:
+    parts = (reason or "").split()
+    if len(parts) < 4 or parts[0] != "pinning":
+        return False
+    try:
+        return process_alive(int(parts[3]), parts[4] if len(parts) > 4 else "")
+    except ValueError:
+        return False
 
 
 class Lease:
@@ -109,6 +178,7 @@ class PinSet:
         self.conn: sqlite3.Connection = connect(self.path)
         init_schema(self.conn)
         self.reap_leases()
+        self.recover()
 
     def close(self) -> None:
         self.conn.close()
@@ -245,49 +315,141 @@ class PinSet:
         return len(data)
 
     # -- pins ---------------------------------------------------------------------------
-    def add(self, cid: CID, *, name: str = "", type: str = "recursive",
-            lease: Lease | None = None) -> Pin:
+    def add(self, cid: CID | str, *, name: str = "", type: str = "recursive",
+            lease: Lease | None = None, meta: dict[str, Any] | None = None,
+            groups: Iterable[str] = (), queue: bool = False) -> Pin:
         """Pin ``cid``. Pinning the same CID with the same name and type again is a no-op.
 
-        A recursive pin needs the whole DAG in the blockstore (``BlockNotFoundError``
-        otherwise, and nothing changes); it replaces direct pins on the same CID, as in Kubo.
-        A direct pin on a CID that is pinned recursively is refused.
+        A recursive pin needs the whole DAG in the blockstore; with ``queue=True`` a pin whose
+        blocks are missing is recorded as ``queued`` (Pinata's pin-by-hash) and becomes
+        ``pinned`` by itself once they arrive (:meth:`complete_queued`); otherwise
+        ``BlockNotFoundError`` is raised and nothing changes. A recursive pin replaces direct
+        pins on the same CID, as in Kubo; a direct pin on a recursively pinned CID is refused.
+        ``meta`` holds typed key-values, ``groups`` group names or ids (created if missing).
         """
         cid = CID(cid) if not isinstance(cid, CID) else cid
         _check_name(name)
         if type not in PIN_TYPES:
             raise PinError(f"unknown pin type {type!r} (use recursive or direct)")
+        values = check_meta(meta)
+        groups = list(groups)
         mh = cid.multihash
+        two_phase = type == "recursive" and lease is None and not self.conn.in_transaction
         with self.tx() as c:
             same = c.execute(
-                f"SELECT {_PIN_COLS} FROM pins WHERE mh = ? AND name = ? AND type = ?",
-                (mh, name, type),
+                f"SELECT {_PIN_COLS} FROM pins WHERE mh = ? AND name = ? AND type = ?"
+                " AND status != 'failed'", (mh, name, type),
             ).fetchone()
             if same is not None:
-                return _row_pin(same)
+                return self._hydrate([same])[0]
+            if type == "direct" and c.execute(
+                    "SELECT 1 FROM pins WHERE mh = ? AND type = 'recursive'", (mh,)).fetchone():
+                raise PinError(f"{cid} is already pinned recursively")
+            group_ids = self._group_ids(c, groups, create=True)
+            pin_id = uuid.uuid4().hex
+            status = "pinning" if two_phase else "pinned"
+            reason = _owner() if two_phase else None
+            c.execute(
+                "INSERT INTO pins(id, cid, mh, name, type, created, size, status, reason)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (pin_id, cid.bytes, mh, name, type, monotonic_ns(c), None, status, reason),
+            )
+            self._write_meta(c, pin_id, values, replace=True)
+            c.executemany("INSERT OR IGNORE INTO pin_groups(pin, grp) VALUES (?, ?)",
+                          [(pin_id, g) for g in group_ids])
+            if not two_phase:
+                self._activate(c, pin_id, cid, type, lease, queue)
+        if two_phase:
+            try:
+                with self.tx() as c:
+                    row = c.execute("SELECT status FROM pins WHERE id = ?", (pin_id,)).fetchone()
+                    if row is not None and row[0] == "pinning":
+                        self._activate(c, pin_id, cid, type, lease, queue)
+            except BaseException:
+                with self.tx() as c:
+                    c.execute("DELETE FROM pins WHERE id = ? AND status = 'pinning'", (pin_id,))
+                raise
+        return self.get(pin_id)
+
+    def _activate(self, c: sqlite3.Connection, pin_id: str, cid: CID, type: str,
+                  lease: Lease | None, queue: bool | str) -> bool:
+        """Take the references of a pin row. If blocks are missing: ``queue=True`` leaves it
+        ``queued``, ``queue="fail"`` marks it ``failed``, else it is deleted and the error
+        raised (the caller's transaction then drops the row)."""
+        mh = cid.multihash
+        c.execute("SAVEPOINT activate")
+        try:
             if type == "direct":
-                if c.execute("SELECT 1 FROM pins WHERE mh = ? AND type = 'recursive'",
-                             (mh,)).fetchone():
-                    raise PinError(f"{cid} is already pinned recursively")
                 self._add_direct(c, cid)
             else:
                 self._incref(c, cid, lease.mhs if lease is not None else None)
-                for (pin_id,) in c.execute(
-                        "SELECT id FROM pins WHERE mh = ? AND type = 'direct'", (mh,)).fetchall():
+                for (other,) in c.execute(
+                        "SELECT id FROM pins WHERE mh = ? AND type = 'direct'"
+                        " AND status = 'pinned'", (mh,)).fetchall():
                     self._remove_direct(c, mh)
-                    c.execute("DELETE FROM pins WHERE id = ?", (pin_id,))
-            pin = Pin(uuid.uuid4().hex, cid, name, type, monotonic_ns(c), self.dag_size(cid))
-            c.execute(
-                "INSERT INTO pins(id, cid, mh, name, type, created, size) VALUES (?,?,?,?,?,?,?)",
-                (pin.id, cid.bytes, mh, pin.name, pin.type, pin.created, pin.size),
-            )
-            return pin
+                    c.execute("DELETE FROM pins WHERE id = ?", (other,))
+        except BlockNotFoundError as exc:
+            c.execute("ROLLBACK TO activate")
+            c.execute("RELEASE activate")
+            if queue == "fail":
+                c.execute("UPDATE pins SET status = 'failed', reason = ? WHERE id = ?",
+                          (f"interrupted and cannot finish: {exc}", pin_id))
+                return False
+            if not queue:
+                raise
+            c.execute("UPDATE pins SET status = 'queued', reason = ? WHERE id = ?",
+                      (f"waiting for blocks ({exc})", pin_id))
+            return False
+        except BaseException:
+            c.execute("ROLLBACK TO activate")
+            c.execute("RELEASE activate")
+            raise
+        c.execute("RELEASE activate")
+        c.execute("UPDATE pins SET status = 'pinned', reason = NULL, size = ? WHERE id = ?",
+                  (self.dag_size(cid), pin_id))
+        return True
+
+    def complete_queued(self) -> list[Pin]:
+        """Pin every queued pin whose DAG is now complete; return the ones that became pinned."""
+        done = []
+        rows = self.conn.execute(
+            "SELECT id, cid, type FROM pins WHERE status = 'queued' ORDER BY created").fetchall()
+        for pin_id, cid_b, ptype in rows:
+            with self.tx() as c:
+                row = c.execute("SELECT status FROM pins WHERE id = ?", (pin_id,)).fetchone()
+                if row is None or row[0] != "queued":
+                    continue
+                if self._activate(c, pin_id, CID.from_bytes(cid_b), ptype, None, queue=True):
+                    done.append(pin_id)
+        return [self.get(i) for i in done]
+
+    def recover(self) -> tuple[int, int]:
+        """Finish the pins a dead process left ``pinning``, or mark them ``failed``;
+        return ``(finished, failed)``."""
+        finished = failed = 0
+        rows = self.conn.execute(
+            "SELECT id, cid, type, reason FROM pins WHERE status = 'pinning'").fetchall()
+        for pin_id, cid_b, ptype, reason in rows:
+            if _owner_alive(reason):
+                continue
+            with self.tx() as c:
+                row = c.execute("SELECT status FROM pins WHERE id = ?", (pin_id,)).fetchone()
+                if row is None or row[0] != "pinning":
+                    continue
+                if self._activate(c, pin_id, CID.from_bytes(cid_b), ptype, None, queue="fail"):
+                    finished += 1
+                else:
+                    failed += 1
+        return finished, failed
 
     def _remove(self, c: sqlite3.Connection, pin: Pin) -> None:
-        if pin.type == "recursive":
-            self._decref(c, pin.cid.multihash)
-        else:
-            self._remove_direct(c, pin.cid.multihash)
+        # only a pinned pin holds references (queued, pinning and failed ones hold none)
+        row = c.execute("SELECT status FROM pins WHERE id = ?", (pin.id,)).fetchone()
+        if row is not None and row[0] == "pinned":
+            if pin.type == "recursive":
+                self._decref(c, pin.cid.multihash)
+            else:
+                self._remove_direct(c, pin.cid.multihash)
         c.execute("DELETE FROM pins WHERE id = ?", (pin.id,))
 
     def remove(self, cid: CID | str | None = None, *, pin_id: str | None = None,
@@ -343,29 +505,249 @@ class PinSet:
                                 (pin_id,)).fetchone()
         if row is None:
             raise PinError(f"no pin with id {pin_id}")
-        return _row_pin(row)
+        return self._hydrate([row])[0]
 
     def list(self, *, type: str | None = None, cid: CID | str | None = None) -> list[Pin]:
-        """Pins, newest first; ``type`` is recursive or direct (indirect: :meth:`indirect`)."""
-        query = f"SELECT {_PIN_COLS} FROM pins"
-        cond, args = [], []
-        if type is not None:
-            if type not in PIN_TYPES:
-                raise PinError(f"unknown pin type {type!r}")
-            cond.append("type = ?")
-            args.append(type)
-        if cid is not None:
-            cond.append("mh = ?")
-            args.append(CID(cid).multihash)
-        if cond:
-            query += " WHERE " + " AND ".join(cond)
-        query += " ORDER BY created DESC"
-        return [_row_pin(r) for r in self.conn.execute(query, args)]
+        """All pins (optionally of one type or on one CID), newest first."""
+        if type is not None and type not in PIN_TYPES:
+            raise PinError(f"unknown pin type {type!r}")
+        return self.query(type=type, cid=cid, limit=None).pins
+
+    def _hydrate(self, rows: list[tuple]) -> list[Pin]:
+        """Pins from rows, with their metadata and group names (two queries per page)."""
+        if not rows:
+            return []
+        ids = [r[0] for r in rows]
+        meta: dict[str, dict[str, Any]] = {i: {} for i in ids}
+        groups: dict[str, list[str]] = {i: [] for i in ids}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for pin, key, vtype, num, text in self.conn.execute(
+                    f"SELECT pin, key, type, num, text FROM pin_meta WHERE pin IN ({marks})",
+                    part):
+                meta[pin][key] = Value(vtype, num, text).to_python()
+            for pin, gname in self.conn.execute(
+                    f"SELECT pg.pin, g.name FROM pin_groups pg JOIN groups g ON g.id = pg.grp"
+                    f" WHERE pg.pin IN ({marks}) ORDER BY g.name", part):
+                groups[pin].append(gname)
+        return [_row_pin(r, meta[r[0]], tuple(groups[r[0]])) for r in rows]
+
+    # -- queries ------------------------------------------------------------------------
+    def query(self, query: Query | None = None, *, cid: Any = None, name: str | None = None,
+              match: str = "exact", status: str | Iterable[str] | None = None,
+              group: str | None = None, before: Any = None, after: Any = None,
+              min_size: int | None = None, max_size: int | None = None,
+              meta: dict[str, Any] | None = None, meta_filters: Iterable[MetaFilter] = (),
+              type: str | None = None, limit: int | None = 10, cursor: Any = None,
+              oldest_first: bool = False) -> Page:
+        """Pins matching every given filter, newest first, one page at a time.
+
+        ``meta`` takes equality (``{"k": v}``) or Pinata's operator form
+        (``{"k": {"value": v, "op": "gte"}}``); ``meta_filters`` takes :class:`MetaFilter`.
+        ``cursor`` is the ``cursor`` of the previous :class:`Page`.
+        """
+        if query is None:
+            cids = None
+            if cid is not None:
+                cids = [CID(x) for x in (cid if isinstance(cid, list | tuple | set) else [cid])]
+            statuses = [status] if isinstance(status, str) else (
+                list(status) if status is not None else None)
+            group_id = None
+            if group is not None:
+                ids = self._group_ids(self.conn, [group], create=False)
+                group_id = ids[0]
+            filters = list(meta_filters)
+            if meta:
+                filters.extend(filters_from_json(meta))
+            try:
+                cur = int(cursor) if cursor is not None else None
+            except (TypeError, ValueError):
+                raise QueryError(f"bad cursor {cursor!r}") from None
+            query = Query(
+                cids=cids, name=name, match=match, status=statuses, group=group_id,
+                before=to_ns(before) if before is not None else None,
+                after=to_ns(after) if after is not None else None,
+                min_size=min_size, max_size=max_size, meta=filters, type=type, limit=limit,
+                cursor=cur, oldest_first=oldest_first,
+            )
+        sql, args, count_sql, count_args = build(query)
+        ids = [r[0] for r in self.conn.execute(sql, args)]
+        total = self.conn.execute(count_sql, count_args).fetchone()[0]
+        rows = []
+        if ids:
+            by_id = {}
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                for r in self.conn.execute(
+                        f"SELECT {_PIN_COLS} FROM pins WHERE id IN ({','.join('?' * len(part))})",
+                        part):
+                    by_id[r[0]] = r
+            rows = [by_id[i] for i in ids if i in by_id]
+        pins = self._hydrate(rows)
+        next_cursor = None
+        if query.limit is not None and len(pins) == query.limit:
+            last = pins[-1].created
+            more = build(Query(**{**query.__dict__, "cursor": last, "limit": 1}))
+            if self.conn.execute(more[0], more[1]).fetchone():
+                next_cursor = last
+        return Page(pins, total, next_cursor)
+
+    # -- metadata -----------------------------------------------------------------------
+    def _write_meta(self, c: sqlite3.Connection, pin_id: str, values: dict[str, Value | None],
+                    replace: bool) -> None:
+        if replace:
+            c.execute("DELETE FROM pin_meta WHERE pin = ?", (pin_id,))
+        for key, v in values.items():
+            if v is None:
+                c.execute("DELETE FROM pin_meta WHERE pin = ? AND key = ?", (pin_id, key))
+            else:
+                c.execute("INSERT OR REPLACE INTO pin_meta(pin, key, type, num, text)"
+                          " VALUES (?, ?, ?, ?, ?)", (pin_id, key, v.type, v.num, v.text))
+        count = c.execute("SELECT COUNT(*) FROM pin_meta WHERE pin = ?", (pin_id,)).fetchone()[0]
+        if count > 1000:
+            raise MetadataError(f"a pin may carry at most 1000 metadata keys, this would have"
+                                f" {count}")
+
+    def update_meta(self, pin_id: str, changes: dict[str, Any], *,
+                    replace: bool = False) -> Pin:
+        """Merge ``changes`` into a pin's metadata (a ``None`` value removes the key, as
+        Pinata's hashMetadata does), or replace it whole. Nothing is written if invalid."""
+        values = check_meta(changes, allow_none=not replace)
+        with self.tx() as c:
+            if not c.execute("SELECT 1 FROM pins WHERE id = ?", (pin_id,)).fetchone():
+                raise PinError(f"no pin with id {pin_id}")
+            self._write_meta(c, pin_id, values, replace=replace)
+        return self.get(pin_id)
+
+    def rename(self, pin_id: str, name: str) -> Pin:
+        _check_name(name)
+        with self.tx() as c:
+            if c.execute("UPDATE pins SET name = ? WHERE id = ?", (name, pin_id)).rowcount == 0:
+                raise PinError(f"no pin with id {pin_id}")
+        return self.get(pin_id)
+
+    # -- groups -------------------------------------------------------------------------
+    def _group_ids(self, c: sqlite3.Connection, groups: Iterable[str], *,
+                   create: bool) -> list[str]:
+        ids = []
+        for g in groups:
+            if not isinstance(g, str) or not g:
+                raise PinError(f"a group is a non-empty name or id, not {g!r}")
+            row = c.execute("SELECT id FROM groups WHERE id = ? OR name = ?", (g, g)).fetchone()
+            if row is None:
+                if not create:
+                    raise PinError(f"no group named {g!r}")
+                _check_name(g)
+                gid = uuid.uuid4().hex
+                c.execute("INSERT INTO groups(id, name, created) VALUES (?, ?, ?)",
+                          (gid, g, monotonic_ns(c)))
+                ids.append(gid)
+            else:
+                ids.append(row[0])
+        return ids
+
+    def group_create(self, name: str) -> Group:
+        _check_name(name)
+        if not name:
+            raise PinError("a group needs a name")
+        with self.tx() as c:
+            if c.execute("SELECT 1 FROM groups WHERE name = ?", (name,)).fetchone():
+                raise PinError(f"a group named {name!r} exists already")
+            gid = self._group_ids(c, [name], create=True)[0]
+        return self.group(gid)
+
+    def group(self, name_or_id: str) -> Group:
+        row = self.conn.execute(
+            "SELECT g.id, g.name, g.created, (SELECT COUNT(*) FROM pin_groups pg"
+            " WHERE pg.grp = g.id) FROM groups g WHERE g.id = ? OR g.name = ?",
+            (name_or_id, name_or_id)).fetchone()
+        if row is None:
+            raise PinError(f"no group named {name_or_id!r}")
+        return Group(*row)
+
+    def groups(self) -> list[Group]:
+        return [Group(*r) for r in self.conn.execute(
+            "SELECT g.id, g.name, g.created, (SELECT COUNT(*) FROM pin_groups pg"
+            " WHERE pg.grp = g.id) FROM groups g ORDER BY g.name")]
+
+    def group_rename(self, name_or_id: str, new_name: str) -> Group:
+        _check_name(new_name)
+        if not new_name:
+            raise PinError("a group needs a name")
+        with self.tx() as c:
+            gid = self.group(name_or_id).id
+            if c.execute("SELECT 1 FROM groups WHERE name = ? AND id != ?",
+                         (new_name, gid)).fetchone():
+                raise PinError(f"a group named {new_name!r} exists already")
+            c.execute("UPDATE groups SET name = ? WHERE id = ?", (new_name, gid))
+        return self.group(gid)
+
+    def group_delete(self, name_or_id: str) -> None:
+        """Delete a group; its pins stay, they only leave the group."""
+        with self.tx() as c:
+            gid = self.group(name_or_id).id
+            c.execute("DELETE FROM pin_groups WHERE grp = ?", (gid,))
+            c.execute("DELETE FROM groups WHERE id = ?", (gid,))
+
+    def group_add(self, name_or_id: str, pin_ids: Iterable[str]) -> int:
+        with self.tx() as c:
+            gid = self.group(name_or_id).id
+            n = 0
+            for pid in pin_ids:
+                if not c.execute("SELECT 1 FROM pins WHERE id = ?", (pid,)).fetchone():
+                    raise PinError(f"no pin with id {pid}")
+                n += c.execute("INSERT OR IGNORE INTO pin_groups(pin, grp) VALUES (?, ?)",
+                               (pid, gid)).rowcount
+            return n
+
+    def group_remove(self, name_or_id: str, pin_ids: Iterable[str]) -> int:
+        with self.tx() as c:
+            gid = self.group(name_or_id).id
+            return sum(c.execute("DELETE FROM pin_groups WHERE pin = ? AND grp = ?",
+                                 (pid, gid)).rowcount for pid in pin_ids)
+
+    # -- export / import ----------------------------------------------------------------
+    def export(self, out: TextIO) -> int:
+        """Write every pin as one JSON object per line, oldest first; return the count."""
+        n = 0
+        cursor = None
+        while True:
+            page = self.query(limit=1000, cursor=cursor, oldest_first=True)
+            for pin in page.pins:
+                out.write(json.dumps(pin.to_json(), ensure_ascii=False) + "\n")
+                n += 1
+            if page.cursor is None:
+                return n
+            cursor = page.cursor
+
+    def import_(self, lines: Iterable[str]) -> list[Pin]:
+        """Recreate pins from :meth:`export` lines (in one transaction: all or nothing).
+        Pins whose blocks are not in this repo come back ``queued``."""
+        records = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                if not isinstance(rec, dict) or "cid" not in rec:
+                    raise ValueError("not a pin record")
+                CID(rec["cid"])
+            except (ValueError, PinfoldError) as exc:
+                raise PinError(f"line {number}: not a pin record ({exc})") from None
+            records.append(rec)
+        out = []
+        with self.tx():
+            for rec in records:
+                out.append(self.add(
+                    rec["cid"], name=rec.get("name") or "", type=rec.get("type", "recursive"),
+                    meta=rec.get("meta") or {}, groups=rec.get("groups") or [], queue=True))
+        return out
 
     def indirect(self) -> Iterator[CID]:
         """Blocks kept only because a recursively pinned DAG contains them."""
         roots = {r[0] for r in self.conn.execute(
-            "SELECT mh FROM pins WHERE type = 'recursive'")}
+            "SELECT mh FROM pins WHERE type = 'recursive' AND status = 'pinned'")}
         for mh, cid in self.conn.execute("SELECT mh, cid FROM refs WHERE rc > 0"):
             if mh not in roots:
                 yield CID.from_bytes(cid)
@@ -373,7 +755,8 @@ class PinSet:
     def pinned_type(self, cid: CID) -> str | None:
         """``recursive``, ``direct``, ``indirect`` or None."""
         mh = cid.multihash
-        types = {r[0] for r in self.conn.execute("SELECT type FROM pins WHERE mh = ?", (mh,))}
+        types = {r[0] for r in self.conn.execute(
+            "SELECT type FROM pins WHERE mh = ? AND status = 'pinned'", (mh,))}
         if "recursive" in types:
             return "recursive"
         row = self.conn.execute("SELECT rc, dc FROM refs WHERE mh = ?", (mh,)).fetchone()
@@ -439,7 +822,8 @@ class PinSet:
         problems: list[Problem] = []
         known = {mh: links for mh, links in self.conn.execute(
             "SELECT mh, links FROM refs WHERE links IS NOT NULL")}
-        pins = self.conn.execute("SELECT cid, type FROM pins").fetchall()
+        pins = self.conn.execute(
+            "SELECT cid, type FROM pins WHERE status = 'pinned'").fetchall()
         for cid_bytes, ptype in pins:
             root = CID.from_bytes(cid_bytes)
             if ptype == "direct":
@@ -519,7 +903,8 @@ class PinSet:
         """Every block of every pinned DAG present and intact (``pin verify``)."""
         problems: list[Problem] = []
         seen: set[bytes] = set()
-        for cid_bytes, ptype in self.conn.execute("SELECT cid, type FROM pins").fetchall():
+        for cid_bytes, ptype in self.conn.execute(
+                "SELECT cid, type FROM pins WHERE status = 'pinned'").fetchall():
             stack = [CID.from_bytes(cid_bytes)]
             while stack:
                 cid = stack.pop()

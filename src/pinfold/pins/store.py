@@ -24,9 +24,53 @@ CREATE TABLE IF NOT EXISTS pins (
     name TEXT NOT NULL DEFAULT '',
     type TEXT NOT NULL CHECK (type IN ('recursive', 'direct')),
     created INTEGER NOT NULL UNIQUE,
-    size INTEGER
+    size INTEGER,
+    status TEXT NOT NULL DEFAULT 'pinned'
+        CHECK (status IN ('queued', 'pinning', 'pinned', 'failed')),
+    reason TEXT
 );
 CREATE INDEX IF NOT EXISTS pins_mh ON pins(mh);
+CREATE INDEX IF NOT EXISTS pins_name ON pins(name);
+CREATE INDEX IF NOT EXISTS pins_name_nocase ON pins(name COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS pins_status ON pins(status, created);
+CREATE INDEX IF NOT EXISTS pins_size ON pins(size);
+-- names for substring search (trigram index, kept in step by triggers)
+CREATE VIRTUAL TABLE IF NOT EXISTS pin_names USING fts5(
+    name, content='pins', content_rowid='rowid', tokenize='trigram case_sensitive 0');
+CREATE TRIGGER IF NOT EXISTS pins_ai AFTER INSERT ON pins BEGIN
+    INSERT INTO pin_names(rowid, name) VALUES (new.rowid, new.name);
+END;
+CREATE TRIGGER IF NOT EXISTS pins_ad AFTER DELETE ON pins BEGIN
+    INSERT INTO pin_names(pin_names, rowid, name) VALUES ('delete', old.rowid, old.name);
+    DELETE FROM pin_meta WHERE pin = old.id;
+    DELETE FROM pin_groups WHERE pin = old.id;
+END;
+CREATE TRIGGER IF NOT EXISTS pins_au AFTER UPDATE OF name ON pins BEGIN
+    INSERT INTO pin_names(pin_names, rowid, name) VALUES ('delete', old.rowid, old.name);
+    INSERT INTO pin_names(rowid, name) VALUES (new.rowid, new.name);
+END;
+-- typed key-values: num holds numbers, booleans (0/1) and times (epoch s); text strings/ISO
+CREATE TABLE IF NOT EXISTS pin_meta (
+    pin TEXT NOT NULL,
+    key TEXT NOT NULL,
+    type TEXT NOT NULL,
+    num NUMERIC,
+    text TEXT,
+    PRIMARY KEY (pin, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pin_meta_num ON pin_meta(key, type, num);
+CREATE INDEX IF NOT EXISTS pin_meta_text ON pin_meta(key, type, text);
+CREATE TABLE IF NOT EXISTS groups (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pin_groups (
+    pin TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    PRIMARY KEY (pin, grp)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pin_groups_grp ON pin_groups(grp, pin);
 -- rc: recursive references (recursive pins on the block + live parents linking to it)
 -- dc: direct pins on the block. A block is kept while rc > 0 or dc > 0.
 -- links: the block's child CIDs, packed (NULL: not known yet). cid: the block's CID as met.
@@ -55,20 +99,36 @@ CREATE TABLE IF NOT EXISTS pending (
 """
 
 
+def _statements(script: str) -> list[str]:
+    """Split a schema into statements, keeping trigger bodies whole."""
+    out, buf = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--") or not line.strip():
+            continue
+        buf.append(line)
+        text = "\n".join(buf)
+        if sqlite3.complete_statement(text):
+            out.append(text)
+            buf = []
+    return out
+
+
 def connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=60000")
     conn.execute("PRAGMA foreign_keys=OFF")
+    from .query import regexp_function
+
+    conn.create_function("pinfold_regexp", 2, regexp_function, deterministic=True)
     return conn
 
 
 def init_schema(conn: sqlite3.Connection) -> None:
     with Transaction(conn):
-        for stmt in SCHEMA.split(";"):
-            if stmt.strip():
-                conn.execute(stmt)
+        for stmt in _statements(SCHEMA):
+            conn.execute(stmt)
         conn.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
         )
