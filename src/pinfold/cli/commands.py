@@ -19,6 +19,38 @@ def repo_parent() -> argparse.ArgumentParser:
     return p
 
 
+def meta_parent() -> argparse.ArgumentParser:
+    """``--meta KEY=VALUE`` (typed), ``--meta-str KEY=VALUE``, ``--group G``."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--meta", dest="set_meta", action="append", default=[], metavar="KEY=VALUE",
+                   help="metadata; numbers, booleans and ISO-8601 times are stored typed")
+    p.add_argument("--meta-str", dest="set_meta_str", action="append", default=[],
+                   metavar="KEY=VALUE", help="metadata stored as a string")
+    p.add_argument("--group", dest="set_groups", action="append", default=[], metavar="GROUP",
+                   help="put the pin in this group (created if missing)")
+    return p
+
+
+def meta_from_args(args: argparse.Namespace) -> dict:
+    from ..pins.meta import parse_cli_pair
+
+    meta = {}
+    for text in args.set_meta:
+        k, v = parse_cli_pair(text)
+        meta[k] = v
+    for text in args.set_meta_str:
+        k, v = parse_cli_pair(text, as_string=True)
+        meta[k] = v
+    return meta
+
+
+def _positive(text: str) -> int:
+    value = _nonneg(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("expected a number of at least 1")
+    return value
+
+
 def _repo(args: argparse.Namespace) -> Repo:
     return Repo(args.repo or default_repo_path())
 
@@ -44,23 +76,85 @@ def add_repo_commands(sub, common: argparse.ArgumentParser) -> None:
     psub = pin.add_subparsers(dest="pin_command", metavar="SUBCOMMAND",
                               parser_class=type(pin))
     pin.set_defaults(func=lambda a: _usage(pin))
-    p = psub.add_parser("add", parents=[common], help="pin CIDs (recursively by default)")
+    p = psub.add_parser("add", parents=[common, meta_parent()],
+                        help="pin CIDs (recursively by default)")
     p.add_argument("cids", nargs="+", metavar="CID")
     p.add_argument("--name", default="", help="name of the pin (at most 255 bytes)")
     _bool_flag(p, "--recursive", "-r", dest="recursive",
                help="pin the whole DAG (default true); false pins the block only")
+    p.add_argument("--queue", "--background", action="store_true",
+                   help="if blocks are missing, keep the pin 'queued' until they arrive"
+                        " (Pinata's pin by hash) instead of failing")
     p.set_defaults(func=cmd_pin_add)
     p = psub.add_parser("rm", parents=[common], help="unpin CIDs")
     p.add_argument("cids", nargs="*", metavar="CID")
     p.add_argument("--name", default=None, help="only the pin with this name")
     p.add_argument("--id", dest="pin_id", default=None, help="remove the pin with this id")
     p.set_defaults(func=cmd_pin_rm)
-    p = psub.add_parser("ls", parents=[common], help="list pins: <cid> <type> [<name>]")
+    p = psub.add_parser("ls", parents=[common], help="list and query pins: <cid> <type> [<name>]",
+                        description="List pins. With no filter, as Kubo: recursive, direct and"
+                        " indirect pins. Filters query the pin records (newest first).")
     p.add_argument("cids", nargs="*", metavar="CID")
     p.add_argument("-t", "--type", default="all",
                    choices=("all", "recursive", "direct", "indirect"))
     p.add_argument("-q", "--quiet", action="store_true", help="print only CIDs")
+    p.add_argument("--json", action="store_true", help="one JSON object per pin")
+    p.add_argument("--name", dest="q_name", help="pins whose name matches TEXT")
+    p.add_argument("--match", default="exact", choices=("exact", "iexact", "partial", "ipartial"))
+    p.add_argument("--meta", dest="q_meta", action="append", default=[], metavar="FILTER",
+                   help="KEY=V, KEY!=V, KEY>V, KEY>=V, KEY<V, KEY<=V, KEY~PATTERN (repeat: AND)")
+    p.add_argument("--meta-json", help="Pinata's filter JSON: {\"key\": {\"value\": V,"
+                   " \"op\": \"gte\"}}")
+    p.add_argument("--status", action="append", default=[],
+                   choices=("queued", "pinning", "pinned", "failed"))
+    p.add_argument("--group", help="pins in this group (name or id)")
+    p.add_argument("--before", help="created before TIME (ISO-8601)")
+    p.add_argument("--after", help="created after TIME (ISO-8601)")
+    p.add_argument("--min-size", type=_nonneg, help="DAG size at least N bytes")
+    p.add_argument("--max-size", type=_nonneg, help="DAG size at most N bytes")
+    p.add_argument("--limit", type=_positive, help="at most N pins (next cursor on stderr)")
+    p.add_argument("--cursor", help="continue after the page that printed this cursor")
     p.set_defaults(func=cmd_pin_ls)
+    p = psub.add_parser("meta", parents=[common], help="change a pin's metadata")
+    p.add_argument("pin", metavar="PIN", help="pin id, or a CID with one pin")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--set-str", action="append", default=[], metavar="KEY=VALUE",
+                   help="set a value as a string, whatever it looks like")
+    p.add_argument("--unset", action="append", default=[], metavar="KEY")
+    p.add_argument("--replace", action="store_true", help="replace all metadata with --set")
+    p.add_argument("--name", dest="new_name", help="rename the pin")
+    p.set_defaults(func=cmd_pin_meta)
+    p = psub.add_parser("export", parents=[common], help="write every pin as JSON Lines")
+    p.add_argument("-o", "--output", help="file (default stdout)")
+    p.set_defaults(func=cmd_pin_export)
+    p = psub.add_parser("import", parents=[common], help="recreate pins from JSON Lines")
+    p.add_argument("file", help="a file written by 'pin export', or - for stdin")
+    p.set_defaults(func=cmd_pin_import)
+
+    group = sub.add_parser("group", help="groups of pins: create, rename, rm, ls, add, remove")
+    gsub = group.add_subparsers(dest="group_command", metavar="SUBCOMMAND",
+                                parser_class=type(group))
+    group.set_defaults(func=lambda a: _usage(group))
+    p = gsub.add_parser("create", parents=[common])
+    p.add_argument("name")
+    p.set_defaults(func=cmd_group_create)
+    p = gsub.add_parser("rename", parents=[common])
+    p.add_argument("group")
+    p.add_argument("new_name")
+    p.set_defaults(func=cmd_group_rename)
+    p = gsub.add_parser("rm", parents=[common], help="delete a group (its pins stay)")
+    p.add_argument("group")
+    p.set_defaults(func=cmd_group_rm)
+    p = gsub.add_parser("ls", parents=[common], help="<id> <pins> <name>")
+    p.set_defaults(func=cmd_group_ls)
+    p = gsub.add_parser("add", parents=[common], help="put pins in a group")
+    p.add_argument("group")
+    p.add_argument("pins", nargs="+", metavar="PIN")
+    p.set_defaults(func=cmd_group_add)
+    p = gsub.add_parser("remove", parents=[common], help="take pins out of a group")
+    p.add_argument("group")
+    p.add_argument("pins", nargs="+", metavar="PIN")
+    p.set_defaults(func=cmd_group_remove)
     p = psub.add_parser("verify", parents=[common],
                         help="check that every block of every pinned DAG is present and intact")
     p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
@@ -149,10 +243,14 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_pin_add(args: argparse.Namespace) -> int:
     recursive = True if args.recursive is None else args.recursive
+    meta = meta_from_args(args)
     with _repo(args) as repo:
         for text in args.cids:
-            pin = repo.pin(_cid_or_path(repo, text), name=args.name, recursive=recursive)
-            _out(f"pinned {pin.cid} {pin.type}" + (f" {pin.name}" if pin.name else ""))
+            pin = repo.pins.add(_cid_or_path(repo, text), name=args.name,
+                                type="recursive" if recursive else "direct", meta=meta,
+                                groups=args.set_groups, queue=args.queue)
+            state = "" if pin.status == "pinned" else f" ({pin.status})"
+            _out(f"pinned {pin.cid} {pin.type}" + (f" {pin.name}" if pin.name else "") + state)
     return 0
 
 
@@ -169,8 +267,16 @@ def cmd_pin_rm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _has_query(args: argparse.Namespace) -> bool:
+    return bool(args.q_name is not None or args.q_meta or args.meta_json or args.status
+                or args.group or args.before or args.after or args.min_size is not None
+                or args.max_size is not None or args.limit or args.cursor or args.json)
+
+
 def cmd_pin_ls(args: argparse.Namespace) -> int:
     with _repo(args) as repo:
+        if _has_query(args):
+            return _pin_query(repo, args)
         if args.cids:
             for text in args.cids:
                 cid = CID(text)
@@ -189,6 +295,38 @@ def cmd_pin_ls(args: argparse.Namespace) -> int:
         if args.type in ("all", "indirect"):
             for cid in repo.pins.indirect():
                 _pin_line(args, cid, "indirect", "")
+    return 0
+
+
+def _pin_query(repo: Repo, args: argparse.Namespace) -> int:
+    import json
+
+    from ..pins.meta import filters_from_json, parse_cli_filter
+
+    filters = [parse_cli_filter(t) for t in args.q_meta]
+    if args.meta_json:
+        try:
+            spec = json.loads(args.meta_json)
+        except ValueError as exc:
+            raise PinfoldError(f"--meta-json is not JSON: {exc}") from None
+        filters.extend(filters_from_json(spec))
+    if args.type == "indirect":
+        raise PinfoldError("filters apply to pin records; indirect pins have none")
+    page = repo.pins.query(
+        cid=[CID(c) for c in args.cids] or None, name=args.q_name, match=args.match,
+        status=args.status or None, group=args.group, before=args.before, after=args.after,
+        min_size=args.min_size, max_size=args.max_size, meta_filters=filters,
+        type=None if args.type == "all" else args.type, limit=args.limit, cursor=args.cursor,
+    )
+    for pin in page.pins:
+        if args.json:
+            _out(json.dumps(pin.to_json(), ensure_ascii=False))
+        else:
+            _pin_line(args, pin.cid, pin.type, pin.name)
+    if args.json:
+        _out(json.dumps({"cursor": page.cursor, "count": page.total}))
+    elif page.cursor is not None:
+        sys.stderr.write(f"next page: --cursor {page.cursor} ({page.total} pins match)\n")
     return 0
 
 
@@ -211,6 +349,124 @@ def cmd_pin_update(args: argparse.Namespace) -> int:
         pin = repo.pins.update(CID(args.old), CID(args.new),
                                unpin=True if args.unpin is None else args.unpin)
         _out(f"updated {args.old} to {pin.cid}")
+    return 0
+
+
+def _pin_id(repo: Repo, text: str) -> str:
+    """A pin id, or the id of the only pin on a CID."""
+    try:
+        return repo.pins.get(text).id
+    except PinfoldError:
+        pass
+    try:
+        cid = CID(text)
+    except PinfoldError:
+        raise PinfoldError(f"no pin with id {text}") from None
+    pins = repo.pins.list(cid=cid)
+    if not pins:
+        raise PinfoldError(f"{cid} is not pinned")
+    if len(pins) > 1:
+        raise PinfoldError(f"{cid} has {len(pins)} pins; name one by its id")
+    return pins[0].id
+
+
+def cmd_pin_meta(args: argparse.Namespace) -> int:
+    from ..pins.meta import parse_cli_pair
+
+    changes: dict = {}
+    for text in args.set:
+        k, v = parse_cli_pair(text)
+        changes[k] = v
+    for text in args.set_str:
+        k, v = parse_cli_pair(text, as_string=True)
+        changes[k] = v
+    if args.replace and args.unset:
+        raise PinfoldError("--replace and --unset do not go together")
+    for key in args.unset:
+        changes[key] = None
+    with _repo(args) as repo:
+        pid = _pin_id(repo, args.pin)
+        if args.new_name is not None:
+            repo.pins.rename(pid, args.new_name)
+        if changes or args.replace:
+            pin = repo.pins.update_meta(pid, changes, replace=args.replace)
+        else:
+            pin = repo.pins.get(pid)
+        import json
+
+        _out(json.dumps(pin.to_json()["meta"], ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+def cmd_pin_export(args: argparse.Namespace) -> int:
+    with _repo(args) as repo:
+        if args.output:
+            try:
+                with open(args.output, "w", encoding="utf-8") as f:
+                    n = repo.pins.export(f)
+            except OSError as exc:
+                raise PinfoldError(f"{args.output}: {exc.strerror}") from None
+        else:
+            n = repo.pins.export(sys.stdout)
+        sys.stderr.write(f"exported {n} pins\n")
+    return 0
+
+
+def cmd_pin_import(args: argparse.Namespace) -> int:
+    with _repo(args) as repo:
+        if args.file == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            try:
+                with open(args.file, encoding="utf-8") as f:
+                    lines = f.read().splitlines()
+            except OSError as exc:
+                raise PinfoldError(f"{args.file}: {exc.strerror}") from None
+        pins = repo.pins.import_(lines)
+        queued = sum(p.status == "queued" for p in pins)
+        _out(f"imported {len(pins)} pins ({queued} queued, waiting for their blocks)")
+    return 0
+
+
+def cmd_group_create(args: argparse.Namespace) -> int:
+    with _repo(args) as repo:
+        g = repo.pins.group_create(args.name)
+        _out(f"{g.id} {g.name}")
+    return 0
+
+
+def cmd_group_rename(args: argparse.Namespace) -> int:
+    with _repo(args) as repo:
+        g = repo.pins.group_rename(args.group, args.new_name)
+        _out(f"{g.id} {g.name}")
+    return 0
+
+
+def cmd_group_rm(args: argparse.Namespace) -> int:
+    with _repo(args) as repo:
+        repo.pins.group_delete(args.group)
+        _out(f"removed group {args.group}")
+    return 0
+
+
+def cmd_group_ls(args: argparse.Namespace) -> int:
+    with _repo(args) as repo:
+        for g in repo.pins.groups():
+            _out(f"{g.id} {g.pins} {g.name}")
+    return 0
+
+
+def cmd_group_add(args: argparse.Namespace) -> int:
+    with _repo(args) as repo:
+        n = repo.pins.group_add(args.group, [_pin_id(repo, p) for p in args.pins])
+        _out(f"added {n} pins to {args.group}")
+    return 0
+
+
+def cmd_group_remove(args: argparse.Namespace) -> int:
+    with _repo(args) as repo:
+        n = repo.pins.group_remove(args.group, [_pin_id(repo, p) for p in args.pins])
+        _out(f"removed {n} pins from {args.group}")
     return 0
 
 

@@ -91,8 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     common = repo_parent()
     add_repo_commands(sub, common)
+    from .commands import meta_parent
+
     add = sub.add_parser(
-        "add", parents=[common],
+        "add", parents=[common, meta_parent()],
         help="import files or directories, store and pin them, print their CIDs",
         description="Import files, directories or stdin ('-') into UnixFS and print CIDs."
                     " Flags are Kubo's.",
@@ -196,7 +198,10 @@ def _total_size(paths: Sequence[str]) -> int | None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from .commands import meta_from_args
+
     _check_cid_base(args.cid_base)
+    meta_from_args(args)  # bad metadata fails before any work
     repo = None if args.only_hash else open_repo(args)
     show_bar = args.progress if args.progress is not None else (
         sys.stderr.isatty() and not args.quieter and not args.quiet
@@ -228,7 +233,8 @@ def cmd_add(args: argparse.Namespace) -> int:
             for _ in job:
                 flush_entries()
         else:
-            repo.store(job, pin=pin, name=args.pin_name or "", on_block=flush_entries)
+            repo.store(job, pin=pin, name=args.pin_name or "", on_block=flush_entries,
+                       meta=meta_from_args(args), groups=args.set_groups)
     finally:
         if repo is not None:
             repo.close()

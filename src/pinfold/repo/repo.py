@@ -13,7 +13,7 @@ import json
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,15 +141,22 @@ class Repo:
 
     # -- adding -------------------------------------------------------------------------
     def add(self, source: Any, *, pin: bool = True, name: str = "",
-            options: ImportOptions | None = None, progress=None, **kwargs: Any) -> ImportResult:
+            options: ImportOptions | None = None, progress=None,
+            meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
+            **kwargs: Any) -> ImportResult:
         """Import ``source``, store its blocks and (by default) pin every top-level root
         recursively. Blocks of an import in progress are never collected."""
         recursive = kwargs.pop("recursive", True)
         importer = Importer(options, progress=progress, recursive=recursive, **kwargs)
-        return self.store(importer.import_(source), pin=pin, name=name)
+        from ..pins.meta import check_meta
+
+        check_meta(meta)  # bad metadata fails before any work
+        return self.store(importer.import_(source), pin=pin, name=name, meta=meta,
+                          groups=groups)
 
     def store(self, job: ImportJob, *, pin: bool = True, name: str = "",
-              on_block: Callable[[Block], None] | None = None) -> ImportResult:
+              on_block: Callable[[Block], None] | None = None,
+              meta: dict[str, Any] | None = None, groups: Iterable[str] = ()) -> ImportResult:
         """Store the blocks of an import job as they come, then pin its roots.
 
         Batches are written by a background thread while the importer reads and hashes the
@@ -169,7 +176,9 @@ class Repo:
             writer.finish()
             if pin:
                 for entry in job.result.roots:
-                    self.pins.add(entry.cid, name=name, lease=lease)
+                    self.pins.add(entry.cid, name=name, lease=lease, meta=meta,
+                                  groups=groups)
+        self.pins.complete_queued()
         return job.result
 
     def _store(self, lease, batch: list[tuple[Block, list[CID]]]) -> None:
@@ -199,6 +208,7 @@ class Repo:
             self._store(lease, [(blk, links)])
             if pin:
                 self.pins.add(cid, type="direct" if not links else "recursive")
+        self.pins.complete_queued()
         return cid
 
     def block_get(self, cid: CID | str) -> bytes:
@@ -234,9 +244,12 @@ class Repo:
         return self.blocks.get(cid)
 
     # -- pins ---------------------------------------------------------------------------
-    def pin(self, cid: CID | str, *, name: str = "", recursive: bool = True) -> Pin:
-        return self.pins.add(CID(cid), name=name,
-                             type="recursive" if recursive else "direct")
+    def pin(self, cid: CID | str, *, name: str = "", recursive: bool = True,
+            meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
+            queue: bool = False) -> Pin:
+        """Pin a CID; ``queue=True`` records it as ``queued`` if its blocks are missing."""
+        return self.pins.add(CID(cid), name=name, type="recursive" if recursive else "direct",
+                             meta=meta, groups=groups, queue=queue)
 
     def unpin(self, cid: CID | str | None = None, *, pin_id: str | None = None,
               name: str | None = None) -> list[Pin]:
