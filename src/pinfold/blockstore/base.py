@@ -98,6 +98,15 @@ class BaseBlockstore:
     def size_of(self, mh: bytes) -> int | None:
         return self._size(mh)
 
+    def delete_many(self, mhs: list[bytes]) -> dict[bytes, int]:
+        """Delete blocks by multihash; return the sizes of those that were there."""
+        out = {}
+        for mh in mhs:
+            size = self._size(mh)
+            if size is not None and self._delete(mh):
+                out[mh] = size
+        return out
+
     def stat(self) -> tuple[int, int]:
         """``(number of blocks, total bytes)``; walks every key."""
         count = total = 0

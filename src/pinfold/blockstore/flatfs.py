@@ -119,6 +119,32 @@ class FlatFSBlockstore(BaseBlockstore):
         except FileNotFoundError:
             return False
 
+    def delete_many(self, mhs: list[bytes]) -> dict[bytes, int]:
+        """Unlink a batch, shard directory by shard directory, relative to each directory's
+        descriptor (no path walk per file)."""
+        out = {}
+        by_shard: dict[str, list[tuple[str, bytes]]] = {}
+        for mh in mhs:
+            key = mh_to_key(mh)
+            by_shard.setdefault(shard_dir(key), []).append((key + _SUFFIX, mh))
+        for shard, names in sorted(by_shard.items()):
+            try:
+                dfd = os.open(os.path.join(self.path, shard), os.O_RDONLY | os.O_DIRECTORY)
+            except FileNotFoundError:
+                continue
+            try:
+                for name, mh in names:
+                    try:
+                        size = os.stat(name, dir_fd=dfd).st_size
+                        _faults.checkpoint("flatfs: before unlink")
+                        os.unlink(name, dir_fd=dfd)
+                    except FileNotFoundError:
+                        continue
+                    out[mh] = size
+            finally:
+                os.close(dfd)
+        return out
+
     def _size(self, mh: bytes) -> int | None:
         try:
             return os.stat(self._file(mh)).st_size

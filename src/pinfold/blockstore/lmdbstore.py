@@ -87,6 +87,20 @@ class LMDBBlockstore(BaseBlockstore):
                 return txn.delete(mh)
         return self._retry(run)
 
+    def delete_many(self, mhs: list[bytes]) -> dict[bytes, int]:
+        """One write transaction for the whole batch."""
+        def run():
+            out = {}
+            _faults.checkpoint("lmdb: before delete")
+            with self.env.begin(db=self.db, write=True, buffers=True) as txn:
+                for mh in mhs:
+                    v = txn.get(mh)
+                    if v is not None:
+                        out[mh] = len(v)
+                        txn.delete(mh)
+            return out
+        return self._retry(run)
+
     def _size(self, mh: bytes) -> int | None:
         def run():
             with self.env.begin(db=self.db, buffers=True) as txn:

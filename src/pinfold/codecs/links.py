@@ -38,3 +38,24 @@ def unpack(packed: bytes | None) -> list[CID]:
         cid, pos = CID.read(packed, pos)
         out.append(cid)
     return out
+
+
+def unpack_mhs(packed: bytes | None) -> list[bytes]:
+    """The multihashes of packed CIDs, with fast paths for sha2-256 CIDv0 and CIDv1."""
+    out: list[bytes] = []
+    if not packed:
+        return out
+    pos = 0
+    n = len(packed)
+    while pos < n:
+        b0 = packed[pos]
+        if b0 == 0x12 and packed[pos + 1] == 0x20:  # CIDv0
+            out.append(packed[pos : pos + 34])
+            pos += 34
+        elif b0 == 0x01 and packed[pos + 1] < 0x80 and packed[pos + 2:pos + 4] == b"\x12\x20":
+            out.append(packed[pos + 2 : pos + 36])
+            pos += 36
+        else:
+            cid, pos = CID.read(packed, pos)
+            out.append(cid.multihash)
+    return out

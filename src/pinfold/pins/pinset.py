@@ -26,7 +26,7 @@ from .. import _faults
 from ..blockstore.base import BaseBlockstore, identity_data
 from ..cid import CID, DAG_PB
 from ..codecs import dagpb
-from ..codecs.links import links_of, pack, unpack
+from ..codecs.links import links_of, pack, unpack, unpack_mhs
 from ..errors import BlockNotFoundError, CorruptBlockError, DecodeError, PinfoldError
 from .meta import (
     MetadataError,
@@ -252,40 +252,73 @@ class PinSet:
         except DecodeError as exc:
             raise PinError(f"cannot read the links of {cid}: {exc}") from None
 
+    def _rows(self, c: sqlite3.Connection, mhs: list[bytes], cols: str) -> dict[bytes, tuple]:
+        out: dict[bytes, tuple] = {}
+        for start in range(0, len(mhs), 500):
+            part = mhs[start : start + 500]
+            for row in c.execute(
+                    f"SELECT mh, {cols} FROM refs WHERE mh IN ({','.join('?' * len(part))})",
+                    part):
+                out[row[0]] = row[1:]
+        return out
+
     def _incref(self, c: sqlite3.Connection, root: CID, trusted: set[bytes] | None = None) -> None:
-        stack = [root]
-        while stack:
-            cid = stack.pop()
-            mh = cid.multihash
-            row = c.execute("SELECT rc, links FROM refs WHERE mh = ?", (mh,)).fetchone()
-            if row is not None and row[0] > 0:
-                c.execute("UPDATE refs SET rc = rc + 1 WHERE mh = ?", (mh,))
-                continue
-            check = not (trusted is not None and mh in trusted)
-            children = self._links(cid, row[1] if row else None, check)
-            if row is None:
-                c.execute("INSERT INTO refs(mh, cid, rc, dc, links) VALUES (?, ?, 1, 0, ?)",
-                          (mh, cid.bytes, pack(children)))
-            else:
-                c.execute("UPDATE refs SET rc = 1, links = ? WHERE mh = ?", (pack(children), mh))
-            c.execute("DELETE FROM unreferenced WHERE mh = ?", (mh,))
-            stack.extend(children)
-            _faults.checkpoint("pin: block referenced")
+        """Add one recursive reference to ``root``; blocks that become live reference their
+        children in turn. Works a DAG level at a time with batched statements."""
+        frontier: dict[bytes, list] = {root.multihash: [root, 1]}
+        while frontier:
+            rows = self._rows(c, list(frontier), "rc, links")
+            bumps, inserts, lives = [], [], []
+            nxt: dict[bytes, list] = {}
+            for mh, (cid, k) in frontier.items():
+                row = rows.get(mh)
+                if row is not None and row[0] > 0:
+                    bumps.append((k, mh))
+                    continue
+                check = not (trusted is not None and mh in trusted)
+                children = self._links(cid, row[1] if row else None, check)
+                packed = pack(children)
+                if row is None:
+                    inserts.append((mh, cid.bytes, k, packed))
+                else:
+                    lives.append((k, packed, mh))
+                for child in children:
+                    entry = nxt.get(child.multihash)
+                    if entry is None:
+                        nxt[child.multihash] = [child, 1]
+                    else:
+                        entry[1] += 1
+                _faults.checkpoint("pin: block referenced")
+            c.executemany("UPDATE refs SET rc = rc + ? WHERE mh = ?", bumps)
+            c.executemany("INSERT INTO refs(mh, cid, rc, dc, links) VALUES (?, ?, ?, 0, ?)",
+                          inserts)
+            c.executemany("UPDATE refs SET rc = ?, links = ? WHERE mh = ?", lives)
+            c.executemany("DELETE FROM unreferenced WHERE mh = ?",
+                          [(r[0],) for r in inserts] + [(r[2],) for r in lives])
+            frontier = nxt
 
     def _decref(self, c: sqlite3.Connection, root_mh: bytes) -> None:
-        stack = [root_mh]
-        while stack:
-            mh = stack.pop()
-            row = c.execute("SELECT rc, dc, links FROM refs WHERE mh = ?", (mh,)).fetchone()
-            if row is None or row[0] <= 0:
-                continue  # already released (a repair by gc --full fixes any drift)
-            if row[0] > 1:
-                c.execute("UPDATE refs SET rc = rc - 1 WHERE mh = ?", (mh,))
-                continue
-            c.execute("UPDATE refs SET rc = 0 WHERE mh = ?", (mh,))
-            if row[1] == 0:
-                c.execute("INSERT OR IGNORE INTO unreferenced(mh) VALUES (?)", (mh,))
-            stack.extend(cid.multihash for cid in unpack(row[2]))
+        """Take one recursive reference from ``root_mh``; blocks whose count reaches zero
+        release their children and join the unreferenced list (a level at a time)."""
+        frontier: dict[bytes, int] = {root_mh: 1}
+        while frontier:
+            rows = self._rows(c, list(frontier), "rc, dc, links")
+            updates, freed = [], []
+            nxt: dict[bytes, int] = {}
+            for mh, k in frontier.items():
+                row = rows.get(mh)
+                if row is None or row[0] <= 0:
+                    continue  # already released (a repair by gc --full fixes any drift)
+                rc = max(row[0] - k, 0)
+                updates.append((rc, mh))
+                if rc == 0:
+                    if row[1] == 0:
+                        freed.append((mh,))
+                    for child in unpack_mhs(row[2]):
+                        nxt[child] = nxt.get(child, 0) + 1
+            c.executemany("UPDATE refs SET rc = ? WHERE mh = ?", updates)
+            c.executemany("INSERT OR IGNORE INTO unreferenced(mh) VALUES (?)", freed)
+            frontier = nxt
 
     def _add_direct(self, c: sqlite3.Connection, cid: CID) -> None:
         mh = cid.multihash
@@ -784,7 +817,7 @@ class PinSet:
             c.execute("DELETE FROM unreferenced WHERE mh = ?", (mh,))
 
     # -- garbage collection -------------------------------------------------------------
-    def gc(self, *, full: bool = False, batch: int = 1000) -> GCResult:
+    def gc(self, *, full: bool = False, batch: int = 5000) -> GCResult:
         """Delete unreferenced blocks. ``full``: mark and sweep from the pins, repairing the
         reference counts first if they disagree with the DAGs."""
         self.reap_leases()
@@ -803,8 +836,19 @@ class PinSet:
                         """DELETE FROM unreferenced WHERE mh IN (SELECT u.mh FROM unreferenced u
                            JOIN refs r ON r.mh = u.mh WHERE r.rc > 0 OR r.dc > 0)""")
                     return result
-                for (mh,) in rows:
-                    self._delete_block(c, mh, result)
+                self._delete_blocks(c, [r[0] for r in rows], result)
+
+    def _delete_blocks(self, c: sqlite3.Connection, mhs: list[bytes], result: GCResult) -> None:
+        sizes = self.blocks.delete_many(mhs)
+        for mh in mhs:
+            size = sizes.get(mh)
+            if size is not None:
+                result.blocks += 1
+                result.bytes += size
+                result.freed.append(mh)
+        rows = [(mh,) for mh in mhs]
+        c.executemany("DELETE FROM refs WHERE mh = ?", rows)
+        c.executemany("DELETE FROM unreferenced WHERE mh = ?", rows)
 
     def _delete_block(self, c: sqlite3.Connection, mh: bytes, result: GCResult) -> None:
         size = self.blocks.size_of(mh)

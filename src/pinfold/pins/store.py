@@ -119,6 +119,9 @@ def connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=60000")
     conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA cache_size=-131072")  # 128 MiB of page cache
+    conn.execute("PRAGMA mmap_size=268435456")
+    conn.execute("PRAGMA temp_store=MEMORY")
     from .query import regexp_function
 
     conn.create_function("pinfold_regexp", 2, regexp_function, deterministic=True)
