@@ -50,6 +50,8 @@ def read(blocks: BlockGetter, root: Node, start: int, end: int) -> Iterator[byte
     are queued, never block data.
     """
     pending: list[tuple[CID, int, int]] = []  # (cid, absolute offset, declared size)
+    # a store may read ahead (Repo.prefetch): told which children come next, in order
+    prefetch = getattr(blocks, "prefetch", None)
     node: Node = root
     base = 0
     checked_file_size(root)
@@ -74,6 +76,8 @@ def read(blocks: BlockGetter, root: Node, start: int, end: int) -> Iterator[byte
                     wanted.append((link.cid, pos, size))
                 pos += size
             pending.extend(reversed(wanted))
+            if prefetch is not None and len(wanted) > 1:
+                prefetch([c for c, _, _ in wanted])
         if not pending:
             return
         cid, base, expected = pending.pop()

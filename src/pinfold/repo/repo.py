@@ -13,6 +13,7 @@ import json
 import os
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -130,6 +131,9 @@ class Repo:
         return FlatFSBlockstore(where, fsync=self.fsync)
 
     def close(self) -> None:
+        pre = self.__dict__.pop("_prefetcher", None)
+        if pre is not None:
+            pre.close()
         self.pins.close()
         self.blocks.close()
 
@@ -241,7 +245,20 @@ class Repo:
 
     def get(self, cid: CID) -> bytes:
         """The verified bytes of a block (the read interface the exporter uses)."""
+        pre = self.__dict__.get("_prefetcher")
+        if pre is not None:
+            data = pre.take(cid)
+            if data is not None:
+                return data
         return self.blocks.get(cid)
+
+    def prefetch(self, cids: list[CID]) -> None:
+        """Hint: these blocks are read next, in this order, before anything asked earlier.
+        They are read and verified on worker threads (hashlib releases the GIL)."""
+        pre = self.__dict__.get("_prefetcher")
+        if pre is None:
+            pre = self._prefetcher = _Prefetcher(self.blocks)
+        pre.request(cids)
 
     # -- pins ---------------------------------------------------------------------------
     def pin(self, cid: CID | str, *, name: str = "", recursive: bool = True,
@@ -290,6 +307,41 @@ class Repo:
 
     def iter_blocks(self) -> Iterator[bytes]:
         return self.blocks.keys()
+
+
+class _Prefetcher:
+    """Reads and verifies blocks ahead of a sequential reader: at most ``window`` in flight,
+    the most recently requested first (the order a depth-first reader wants them)."""
+
+    def __init__(self, blocks: BaseBlockstore, workers: int = 2, window: int = 8) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.blocks = blocks
+        self.window = window
+        self.queue: deque[CID] = deque()
+        self.inflight: dict[bytes, Any] = {}
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="pinfold-read")
+
+    def request(self, cids: list[CID]) -> None:
+        self.queue.extendleft(reversed([c for c in cids if c.multihash[:1] != b"\x00"]))
+        self._fill()
+
+    def _fill(self) -> None:
+        while len(self.inflight) < self.window and self.queue:
+            cid = self.queue.popleft()
+            if cid.multihash not in self.inflight:
+                self.inflight[cid.multihash] = self.pool.submit(self.blocks.get, cid)
+
+    def take(self, cid: CID) -> bytes | None:
+        fut = self.inflight.pop(cid.multihash, None)
+        if fut is None:
+            return None
+        self._fill()
+        return fut.result()
+
+    def close(self) -> None:
+        self.queue.clear()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _BatchWriter:
