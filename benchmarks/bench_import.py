@@ -10,7 +10,6 @@ same bytes, and the process's peak RSS.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -18,6 +17,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import make_file, sha256_seconds  # noqa: E402
 
 CONFIGS = [
     ("unixfs-v0-2015 (size-262144, CIDv0)", ["--profile=unixfs-v0-2015"]),
@@ -32,36 +34,6 @@ TARGETS = {
     "buzhash": ("mbps", 100),
     "rabin (87381/262144/393216)": ("mbps", 100),
 }
-
-
-def make_file(path: str, size: int) -> None:
-    """Incompressible, deterministic content (sha256 counter blocks), written once."""
-    block = 1 << 20
-    with open(path, "wb") as f:
-        seed = hashlib.sha256(b"pinfold-bench").digest()
-        written = 0
-        i = 0
-        while written < size:
-            # 1 MiB of pseudo-random bytes from a cheap generator seeded per MiB
-            rnd = hashlib.shake_256(seed + i.to_bytes(8, "big")).digest(min(block, size - written))
-            f.write(rnd)
-            written += len(rnd)
-            i += 1
-
-
-def sha256_ceiling(path: str) -> float:
-    """Single-core hashlib.sha256 over the file (read from the page cache), in seconds."""
-    h = hashlib.sha256()
-    buf = bytearray(1 << 20)
-    view = memoryview(buf)
-    start = time.perf_counter()
-    with open(path, "rb", buffering=0) as f:
-        while True:
-            n = f.readinto(buf)
-            if not n:
-                break
-            h.update(view[:n])
-    return time.perf_counter() - start
 
 
 def run_add(path: str, flags: list[str]) -> tuple[float, int, str]:
@@ -90,7 +62,7 @@ def main() -> int:
     path = os.path.join(tmpdir, "data.bin")
     print(f"building a {args.size_mib} MiB file at {path} ...", flush=True)
     make_file(path, size)
-    sha_s = min(sha256_ceiling(path) for _ in range(2))
+    sha_s = min(sha256_seconds(path) for _ in range(2))
     mb = size / 1e6
     ceiling = mb / sha_s
     print(f"hashlib.sha256 ceiling (1 core): {ceiling:8.0f} MB/s\n")

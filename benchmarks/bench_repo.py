@@ -24,22 +24,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import make_file, sha256_seconds  # noqa: E402
 
 import pinfold  # noqa: E402
 from pinfold import exporter  # noqa: E402
 from pinfold.repo import Repo  # noqa: E402
-
-
-def make_file(path: str, size: int) -> None:
-    seed = hashlib.sha256(b"pinfold-bench").digest()
-    with open(path, "wb") as f:
-        written = i = 0
-        while written < size:
-            chunk = hashlib.shake_256(seed + i.to_bytes(8, "big")).digest(
-                min(1 << 20, size - written))
-            f.write(chunk)
-            written += len(chunk)
-            i += 1
 
 
 def disk_ceiling(where: str, path: str) -> float:
@@ -57,19 +48,6 @@ def disk_ceiling(where: str, path: str) -> float:
     elapsed = time.perf_counter() - start
     os.unlink(target)
     return elapsed
-
-
-def sha256_seconds(path: str) -> float:
-    h = hashlib.sha256()
-    buf = bytearray(1 << 20)
-    start = time.perf_counter()
-    with open(path, "rb", buffering=0) as f:
-        while True:
-            n = f.readinto(buf)
-            if not n:
-                break
-            h.update(memoryview(buf)[:n])
-    return time.perf_counter() - start
 
 
 def timed(fn):

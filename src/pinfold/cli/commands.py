@@ -72,10 +72,7 @@ def add_repo_commands(sub, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_init)
 
     # -- pin ------------------------------------------------------------------------------
-    pin = sub.add_parser("pin", help="pin, unpin, list and verify pins")
-    psub = pin.add_subparsers(dest="pin_command", metavar="SUBCOMMAND",
-                              parser_class=type(pin))
-    pin.set_defaults(func=lambda a: _usage(pin))
+    psub = _command_group(sub, "pin", "pin, unpin, list, query and verify pins")
     p = psub.add_parser("add", parents=[common, meta_parent()],
                         help="pin CIDs (recursively by default)")
     p.add_argument("cids", nargs="+", metavar="CID")
@@ -131,10 +128,7 @@ def add_repo_commands(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a file written by 'pin export', or - for stdin")
     p.set_defaults(func=cmd_pin_import)
 
-    group = sub.add_parser("group", help="groups of pins: create, rename, rm, ls, add, remove")
-    gsub = group.add_subparsers(dest="group_command", metavar="SUBCOMMAND",
-                                parser_class=type(group))
-    group.set_defaults(func=lambda a: _usage(group))
+    gsub = _command_group(sub, "group", "groups of pins: create, rename, rm, ls, add, remove")
     p = gsub.add_parser("create", parents=[common])
     p.add_argument("name")
     p.set_defaults(func=cmd_group_create)
@@ -185,10 +179,7 @@ def add_repo_commands(sub, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_get)
 
     # -- block ----------------------------------------------------------------------------
-    block = sub.add_parser("block", help="raw blocks: get, put, stat, rm")
-    bsub = block.add_subparsers(dest="block_command", metavar="SUBCOMMAND",
-                                parser_class=type(block))
-    block.set_defaults(func=lambda a: _usage(block))
+    bsub = _command_group(sub, "block", "raw blocks: get, put, stat, rm")
     p = bsub.add_parser("get", parents=[common], help="write a block's bytes to stdout")
     p.add_argument("cid", metavar="CID")
     p.set_defaults(func=cmd_block_get)
@@ -208,10 +199,7 @@ def add_repo_commands(sub, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_block_rm)
 
     # -- repo -----------------------------------------------------------------------------
-    repo = sub.add_parser("repo", help="gc, stat, verify")
-    rsub = repo.add_subparsers(dest="repo_command", metavar="SUBCOMMAND",
-                               parser_class=type(repo))
-    repo.set_defaults(func=lambda a: _usage(repo))
+    rsub = _command_group(sub, "repo", "gc, stat, verify")
     p = rsub.add_parser("gc", parents=[common], help="delete blocks nothing pinned references")
     p.add_argument("--full", action="store_true",
                    help="mark and sweep from the pins, repairing reference counts")
@@ -222,6 +210,15 @@ def add_repo_commands(sub, common: argparse.ArgumentParser) -> None:
     p = rsub.add_parser("verify", parents=[common],
                         help="re-hash every block and check pins and reference counts")
     p.set_defaults(func=cmd_repo_verify)
+
+
+def _command_group(sub, name: str, help: str):
+    """A command with subcommands (``pin add``, ...); alone it prints its usage."""
+    parser = sub.add_parser(name, help=help)
+    subs = parser.add_subparsers(dest=f"{name}_command", metavar="SUBCOMMAND",
+                                 parser_class=type(parser))
+    parser.set_defaults(func=lambda a: _usage(parser))
+    return subs
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

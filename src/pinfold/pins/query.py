@@ -167,24 +167,17 @@ def build(q: Query) -> tuple[str, list[Any], str, list[Any]]:
             raise QueryError(f"unknown status {bad[0]!r} (use {', '.join(STATUSES)})")
         conds.append(f"p.status IN ({','.join('?' * len(q.status))})")
         args.extend(q.status)
-    if q.type is not None:
-        conds.append("p.type = ?")
-        args.append(q.type)
-    if q.group is not None:
-        conds.append("EXISTS (SELECT 1 FROM pin_groups g WHERE g.pin = p.id AND g.grp = ?)")
-        args.append(q.group)
-    if q.before is not None:
-        conds.append("p.created < ?")
-        args.append(q.before)
-    if q.after is not None:
-        conds.append("p.created > ?")
-        args.append(q.after)
-    if q.min_size is not None:
-        conds.append("p.size >= ?")
-        args.append(q.min_size)
-    if q.max_size is not None:
-        conds.append("p.size <= ?")
-        args.append(q.max_size)
+    for value, cond in (
+        (q.type, "p.type = ?"),
+        (q.group, "EXISTS (SELECT 1 FROM pin_groups g WHERE g.pin = p.id AND g.grp = ?)"),
+        (q.before, "p.created < ?"),
+        (q.after, "p.created > ?"),
+        (q.min_size, "p.size >= ?"),
+        (q.max_size, "p.size <= ?"),
+    ):
+        if value is not None:
+            conds.append(cond)
+            args.append(value)
     for f in q.meta:
         conds.append(_meta_condition(f, args))
     where = " WHERE " + " AND ".join(conds) if conds else ""
