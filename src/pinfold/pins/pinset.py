@@ -181,6 +181,10 @@ class PinSet:
         self.recover()
 
     def close(self) -> None:
+        try:
+            self.conn.execute("PRAGMA optimize")  # keeps the planner's statistics current
+        except sqlite3.Error:
+            pass
         self.conn.close()
 
     def tx(self) -> Transaction:

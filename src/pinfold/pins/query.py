@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..cid import CID
-from .meta import BOOL, NUMBER, STRING, TIME, MetadataError, MetaFilter, parse_time, typed
+from .meta import STRING, TIME, MetadataError, MetaFilter, parse_time, typed
 
 STATUSES = ("queued", "pinning", "pinned", "failed")
 MATCHES = ("exact", "iexact", "partial", "ipartial")
@@ -92,45 +92,46 @@ def _typed_operand(value: Any) -> tuple[str, Any]:
 
 
 def _meta_condition(f: MetaFilter, args: list[Any]) -> str:
-    """SQL for one metadata filter, as a condition on the pin's id ``p.id``."""
-    key_cond = "m.pin = p.id AND m.key = ?"
+    """SQL selecting the ids of the pins one metadata filter keeps.
+
+    The subquery runs on the ``(key, type, value)`` indexes, so a selective filter reads only
+    its matches. Negated operators (``ne``, ``notBetween``, ``notLike``, ``notILike``) match
+    pins that have the key with a value that fails the positive test, as in Pinata.
+    """
     op = f.op
+    negated = op in ("ne", "notBetween", "notLike", "notILike")
+    cond_args: list[Any] = []
     if op in ("like", "notLike", "iLike", "notILike"):
         pattern = str(f.value)
         if op in ("like", "notLike"):
             cond = "m.type = 'string' AND m.text GLOB ?"
-            arg: Any = _like_to_glob(pattern)
+            cond_args.append(_like_to_glob(pattern))
         else:
             cond = "m.type = 'string' AND lower(m.text) GLOB ?"
-            arg = _like_to_glob(pattern.lower())
-        args.extend([f.key, arg])
-        sub = f"EXISTS (SELECT 1 FROM pin_meta m WHERE {key_cond} AND {cond})"
-        return f"NOT {sub}" if op.startswith("not") else sub
-    if op in ("regexp", "iRegexp"):
+            cond_args.append(_like_to_glob(pattern.lower()))
+    elif op in ("regexp", "iRegexp"):
         flags = "i" if op == "iRegexp" else ""
-        args.extend([f.key, flags + "\x00" + str(f.value)])
-        return (f"EXISTS (SELECT 1 FROM pin_meta m WHERE {key_cond} AND m.type = 'string'"
-                f" AND pinfold_regexp(?, m.text))")
-    if op in ("between", "notBetween"):
+        cond = "m.type = 'string' AND pinfold_regexp(?, m.text)"
+        cond_args.append(flags + "\x00" + str(f.value))
+    elif op in ("between", "notBetween"):
         lo_t, lo = _typed_operand(f.value[0])
         hi_t, hi = _typed_operand(f.value[1])
         if lo_t != hi_t:
             raise QueryError(f"between bounds for {f.key!r} have different types")
         col = "m.text" if lo_t == STRING else "m.num"
-        args.extend([f.key, lo_t, lo, hi])
-        sub = (f"EXISTS (SELECT 1 FROM pin_meta m WHERE {key_cond} AND m.type = ?"
-               f" AND {col} BETWEEN ? AND ?)")
-        return f"NOT {sub}" if op == "notBetween" else sub
-    vtype, operand = _typed_operand(f.value)
-    col = "m.text" if vtype == STRING else "m.num"
-    sql_op = {"eq": "=", "ne": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
-    types = (BOOL,) if vtype == BOOL else (vtype,)
-    if vtype == NUMBER:
-        types = (NUMBER,)
-    args.extend([f.key, types[0], operand])
-    sub = (f"EXISTS (SELECT 1 FROM pin_meta m WHERE {key_cond} AND m.type = ?"
-           f" AND {col} {sql_op} ?)")
-    return f"NOT {sub}" if op == "ne" else sub
+        cond = f"m.type = ? AND {col} BETWEEN ? AND ?"
+        cond_args.extend([lo_t, lo, hi])
+    else:
+        vtype, operand = _typed_operand(f.value)
+        col = "m.text" if vtype == STRING else "m.num"
+        sql_op = {"eq": "=", "ne": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+        cond = f"m.type = ? AND {col} {sql_op} ?"
+        cond_args.extend([vtype, operand])
+    if negated:
+        cond = f"NOT ({cond})"
+    args.append(f.key)
+    args.extend(cond_args)
+    return f"SELECT m.pin FROM pin_meta m WHERE m.key = ? AND {cond}"
 
 
 def build(q: Query) -> tuple[str, list[Any], str, list[Any]]:
@@ -178,8 +179,10 @@ def build(q: Query) -> tuple[str, list[Any], str, list[Any]]:
         if value is not None:
             conds.append(cond)
             args.append(value)
-    for f in q.meta:
-        conds.append(_meta_condition(f, args))
+    if q.meta:
+        # one set of pin ids per filter, intersected: each set comes from its index
+        parts = [_meta_condition(f, args) for f in q.meta]
+        conds.append(f"p.id IN ({' INTERSECT '.join(parts)})")
     where = " WHERE " + " AND ".join(conds) if conds else ""
     count_sql = f"SELECT COUNT(*) FROM pins p{where}"
     count_args = list(args)
