@@ -287,7 +287,7 @@ def cmd_pin_ls(args: argparse.Namespace) -> int:
         for t in types:
             if t == "indirect":
                 continue
-            for pin in repo.pins.list(type=t):
+            for pin in repo.pins.query(type=t, status="pinned", limit=None).pins:
                 _pin_line(args, pin.cid, pin.type, pin.name)
         if args.type in ("all", "indirect"):
             for cid in repo.pins.indirect():

@@ -95,6 +95,8 @@ def typed(value: Any) -> Value:
         return value
     if isinstance(value, bool):
         return Value(BOOL, int(value), None)
+    if isinstance(value, int) and not -(1 << 63) <= value < (1 << 63):
+        raise MetadataError(f"metadata integers must fit in 64 bits, got {value}")
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
             raise MetadataError(f"metadata numbers must be finite, got {value!r}")

@@ -179,6 +179,8 @@ class PinSet:
         init_schema(self.conn)
         self.reap_leases()
         self.recover()
+        if self.conn.execute("SELECT 1 FROM pins WHERE status = 'queued' LIMIT 1").fetchone():
+            self.complete_queued()  # blocks may have arrived just before a crash
 
     def close(self) -> None:
         try:
@@ -531,7 +533,11 @@ class PinSet:
                          (new.multihash,)).fetchone() and old.multihash != new.multihash:
                 raise PinError(f"{new} is already pinned recursively")
             # every named pin on OLD moves to NEW, keeping its name
-            pins = [self.add(new, name=name) for name in dict.fromkeys(r[2] for r in rows)]
+            moved: dict[str, Pin] = {}
+            for old_pin in self._hydrate(rows):
+                moved.setdefault(old_pin.name, old_pin)
+            pins = [self.add(new, name=p.name, meta=p.meta, groups=p.groups)
+                    for p in moved.values()]
             if unpin and old.multihash != new.multihash:
                 for r in rows:
                     self._remove(c, _row_pin(r))

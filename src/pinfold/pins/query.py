@@ -41,22 +41,33 @@ class Query:
     oldest_first: bool = False
 
 
+_I64 = (1 << 63) - 1
+
+
 def to_ns(value: Any) -> int:
-    """A time given as ns (int), a datetime, or ISO-8601 text, as ns since the epoch."""
+    """A time given as ns (int), a datetime, or ISO-8601 text (nanoseconds kept), as ns since
+    the epoch, clamped to what SQLite's 64-bit integers hold."""
     if isinstance(value, bool):
         raise QueryError(f"not a time: {value!r}")
+    extra_ns = 0
     if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value * 1e9)
-    if isinstance(value, str):
-        value = parse_time(value)
-    if isinstance(value, _dt.datetime):
+        ns = value
+    elif isinstance(value, float):
+        ns = int(value * 1e9)
+    else:
+        if isinstance(value, str):
+            m = re.search(r"\.\d{6}(\d{1,3})", value)
+            if m:
+                extra_ns = int(m.group(1).ljust(3, "0"))
+            value = parse_time(value)
+        if not isinstance(value, _dt.datetime):
+            raise QueryError(f"not a time: {value!r}")
         if value.tzinfo is None:
             value = value.replace(tzinfo=_dt.UTC)
         delta = value - _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
-        return (delta.days * 86400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
-    raise QueryError(f"not a time: {value!r}")
+        ns = ((delta.days * 86400 + delta.seconds) * 1_000_000_000
+              + delta.microseconds * 1000 + extra_ns)
+    return max(-_I64 - 1, min(_I64, ns))
 
 
 def _like_to_glob(pattern: str) -> str:
@@ -74,21 +85,22 @@ def _like_to_glob(pattern: str) -> str:
     return "".join(out)
 
 
-def _typed_operand(value: Any) -> tuple[str, Any]:
-    """(type, column value) for comparing a filter value with stored values."""
+def _typed_operand(value: Any, ordering: bool = False) -> list[tuple[str, Any]]:
+    """The (type, column value) pairs a filter value is compared with: a number with numbers,
+    a boolean with booleans, a string with strings. A string that reads as an ISO-8601 time
+    compares with times, and for equality also with strings (a date stored as text)."""
     if isinstance(value, str):
-        # a string that reads as a time compares as a time; numbers are given as numbers
         if re.match(r"^\d{4}-\d{2}-\d{2}", value.strip()):
             try:
-                v = typed(parse_time(value))
-                return TIME, v.num
+                as_time = (TIME, typed(parse_time(value)).num)
             except MetadataError:
-                pass
-        return STRING, value
+                return [(STRING, value)]
+            return [as_time] if ordering else [as_time, (STRING, value)]
+        return [(STRING, value)]
     v = typed(value)
     if v.type == STRING:
-        return STRING, v.text
-    return v.type, v.num
+        return [(STRING, v.text)]
+    return [(v.type, v.num)]
 
 
 def _meta_condition(f: MetaFilter, args: list[Any]) -> str:
@@ -107,26 +119,32 @@ def _meta_condition(f: MetaFilter, args: list[Any]) -> str:
             cond = "m.type = 'string' AND m.text GLOB ?"
             cond_args.append(_like_to_glob(pattern))
         else:
-            cond = "m.type = 'string' AND lower(m.text) GLOB ?"
+            cond = "m.type = 'string' AND pinfold_lower(m.text) GLOB ?"
             cond_args.append(_like_to_glob(pattern.lower()))
     elif op in ("regexp", "iRegexp"):
         flags = "i" if op == "iRegexp" else ""
         cond = "m.type = 'string' AND pinfold_regexp(?, m.text)"
         cond_args.append(flags + "\x00" + str(f.value))
     elif op in ("between", "notBetween"):
-        lo_t, lo = _typed_operand(f.value[0])
-        hi_t, hi = _typed_operand(f.value[1])
-        if lo_t != hi_t:
+        lo_forms = dict(_typed_operand(f.value[0], ordering=True))
+        hi_forms = dict(_typed_operand(f.value[1], ordering=True))
+        common = [t for t in lo_forms if t in hi_forms]
+        if not common:
             raise QueryError(f"between bounds for {f.key!r} have different types")
-        col = "m.text" if lo_t == STRING else "m.num"
-        cond = f"m.type = ? AND {col} BETWEEN ? AND ?"
-        cond_args.extend([lo_t, lo, hi])
+        alts = []
+        for t in common:
+            col = "m.text" if t == STRING else "m.num"
+            alts.append(f"(m.type = ? AND {col} BETWEEN ? AND ?)")
+            cond_args.extend([t, lo_forms[t], hi_forms[t]])
+        cond = " OR ".join(alts)
     else:
-        vtype, operand = _typed_operand(f.value)
-        col = "m.text" if vtype == STRING else "m.num"
         sql_op = {"eq": "=", "ne": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
-        cond = f"m.type = ? AND {col} {sql_op} ?"
-        cond_args.extend([vtype, operand])
+        alts = []
+        for vtype, operand in _typed_operand(f.value, ordering=op not in ("eq", "ne")):
+            col = "m.text" if vtype == STRING else "m.num"
+            alts.append(f"(m.type = ? AND {col} {sql_op} ?)")
+            cond_args.extend([vtype, operand])
+        cond = " OR ".join(alts)
     if negated:
         cond = f"NOT ({cond})"
     args.append(f.key)
@@ -138,8 +156,8 @@ def build(q: Query) -> tuple[str, list[Any], str, list[Any]]:
     """SQL for a page of pin ids (newest first) and for the total count."""
     conds: list[str] = []
     args: list[Any] = []
-    if q.cids:
-        conds.append(f"p.mh IN ({','.join('?' * len(q.cids))})")
+    if q.cids is not None:
+        conds.append(f"p.mh IN ({','.join('?' * len(q.cids))})" if q.cids else "0")
         args.extend(c.multihash for c in q.cids)
     if q.name is not None:
         if q.match not in MATCHES:
@@ -148,8 +166,12 @@ def build(q: Query) -> tuple[str, list[Any], str, list[Any]]:
             conds.append("p.name = ?")
             args.append(q.name)
         elif q.match == "iexact":
-            conds.append("p.name = ? COLLATE NOCASE AND lower(p.name) = lower(?)")
-            args.extend([q.name, q.name])
+            if q.name.isascii():  # the NOCASE index narrows, the exact fold decides
+                conds.append("p.name = ? COLLATE NOCASE AND pinfold_lower(p.name) = ?")
+                args.extend([q.name, q.name.lower()])
+            else:
+                conds.append("pinfold_lower(p.name) = ?")
+                args.append(q.name.lower())
         else:
             needle = q.name
             if len(needle) >= 3:
@@ -160,14 +182,17 @@ def build(q: Query) -> tuple[str, list[Any], str, list[Any]]:
                 conds.append("instr(p.name, ?) > 0")
                 args.append(needle)
             else:
-                conds.append("instr(lower(p.name), lower(?)) > 0")
-                args.append(needle)
-    if q.status:
+                conds.append("instr(pinfold_lower(p.name), ?) > 0")
+                args.append(needle.lower())
+    if q.status is not None:
+        if not q.status:
+            conds.append("0")
         bad = [s for s in q.status if s not in STATUSES]
         if bad:
             raise QueryError(f"unknown status {bad[0]!r} (use {', '.join(STATUSES)})")
-        conds.append(f"p.status IN ({','.join('?' * len(q.status))})")
-        args.extend(q.status)
+        if q.status:
+            conds.append(f"p.status IN ({','.join('?' * len(q.status))})")
+            args.extend(q.status)
     for value, cond in (
         (q.type, "p.type = ?"),
         (q.group, "EXISTS (SELECT 1 FROM pin_groups g WHERE g.pin = p.id AND g.grp = ?)"),

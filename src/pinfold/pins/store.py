@@ -113,6 +113,11 @@ def _statements(script: str) -> list[str]:
     return out
 
 
+def _lower(text: str | None) -> str | None:
+    """Unicode lower case (SQLite's lower() folds only A-Z)."""
+    return text.lower() if isinstance(text, str) else text
+
+
 def connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -125,6 +130,7 @@ def connect(path: str) -> sqlite3.Connection:
     from .query import regexp_function
 
     conn.create_function("pinfold_regexp", 2, regexp_function, deterministic=True)
+    conn.create_function("pinfold_lower", 1, _lower, deterministic=True)
     return conn
 
 
