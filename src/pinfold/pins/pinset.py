@@ -615,8 +615,13 @@ class PinSet:
                 cursor=cur, oldest_first=oldest_first,
             )
         sql, args, count_sql, count_args = build(query)
-        ids = [r[0] for r in self.conn.execute(sql, args)]
         total = self.conn.execute(count_sql, count_args).fetchone()[0]
+        if query.limit is not None and total and (query.meta or query.name is not None):
+            # many matches: walking pins newest first finds a page sooner than sorting them
+            everyone = self.conn.execute("SELECT COUNT(*) FROM pins").fetchone()[0]
+            if query.limit * everyone / total < total:
+                sql, args, _, _ = build(query, scan=True)
+        ids = [r[0] for r in self.conn.execute(sql, args)]
         rows = []
         if ids:
             by_id = {}

@@ -152,8 +152,14 @@ def _meta_condition(f: MetaFilter, args: list[Any]) -> str:
     return f"SELECT m.pin FROM pin_meta m WHERE m.key = ? AND {cond}"
 
 
-def build(q: Query) -> tuple[str, list[Any], str, list[Any]]:
-    """SQL for a page of pin ids (newest first) and for the total count."""
+def build(q: Query, *, scan: bool = False) -> tuple[str, list[Any], str, list[Any]]:
+    """SQL for a page of pin ids (newest first) and for the total count.
+
+    Two plans for the page: by default the indexes (trigram names, typed metadata) produce the
+    matching ids, which are then sorted by creation time, which is best when few pins match.
+    ``scan=True`` walks pins newest first on the creation index and tests each one, stopping
+    at ``limit`` matches, which is best when many match. :meth:`PinSet.query` picks by count.
+    """
     conds: list[str] = []
     args: list[Any] = []
     if q.cids is not None:
@@ -174,7 +180,7 @@ def build(q: Query) -> tuple[str, list[Any], str, list[Any]]:
                 args.append(q.name.lower())
         else:
             needle = q.name
-            if len(needle) >= 3:
+            if len(needle) >= 3 and not scan:
                 # trigram index narrows the candidates; the exact test follows
                 conds.append("p.rowid IN (SELECT rowid FROM pin_names WHERE pin_names MATCH ?)")
                 args.append('"' + needle.replace('"', '""') + '"')
@@ -204,13 +210,26 @@ def build(q: Query) -> tuple[str, list[Any], str, list[Any]]:
         if value is not None:
             conds.append(cond)
             args.append(value)
+    only_meta = not conds
+    meta_args: list[Any] = []
     if q.meta:
-        # one set of pin ids per filter, intersected: each set comes from its index
-        parts = [_meta_condition(f, args) for f in q.meta]
-        conds.append(f"p.id IN ({' INTERSECT '.join(parts)})")
+        parts = [_meta_condition(f, meta_args) for f in q.meta]
+        if scan:
+            # per pin: its own (pin, key) rows, found by primary key
+            for part in parts:
+                conds.append("EXISTS (" + part.replace(
+                    "FROM pin_meta m WHERE", "FROM pin_meta m WHERE m.pin = p.id AND") + ")")
+        else:
+            # one set of pin ids per filter, intersected: each set comes from its index
+            conds.append(f"p.id IN ({' INTERSECT '.join(parts)})")
+        args.extend(meta_args)
     where = " WHERE " + " AND ".join(conds) if conds else ""
-    count_sql = f"SELECT COUNT(*) FROM pins p{where}"
-    count_args = list(args)
+    if q.meta and only_meta:
+        count_sql = f"SELECT COUNT(*) FROM ({' INTERSECT '.join(parts)})"
+        count_args = list(meta_args)
+    else:
+        count_sql = f"SELECT COUNT(*) FROM pins p{where}"
+        count_args = list(args)
     page_conds = list(conds)
     page_args = list(args)
     if q.cursor is not None:
@@ -218,7 +237,8 @@ def build(q: Query) -> tuple[str, list[Any], str, list[Any]]:
         page_args.append(q.cursor)
     page_where = " WHERE " + " AND ".join(page_conds) if page_conds else ""
     order = "ASC" if q.oldest_first else "DESC"
-    sql = f"SELECT p.id FROM pins p{page_where} ORDER BY p.created {order}"
+    table = "pins p INDEXED BY pins_created" if scan else "pins p"
+    sql = f"SELECT p.id FROM {table}{page_where} ORDER BY p.created {order}"
     if q.limit is not None:
         if q.limit < 1:
             raise QueryError("limit must be at least 1")

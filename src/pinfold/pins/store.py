@@ -34,6 +34,7 @@ CREATE INDEX IF NOT EXISTS pins_name ON pins(name);
 CREATE INDEX IF NOT EXISTS pins_name_nocase ON pins(name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS pins_status ON pins(status, created);
 CREATE INDEX IF NOT EXISTS pins_size ON pins(size);
+CREATE INDEX IF NOT EXISTS pins_created ON pins(created);
 -- names for substring search (trigram index, kept in step by triggers)
 CREATE VIRTUAL TABLE IF NOT EXISTS pin_names USING fts5(
     name, content='pins', content_rowid='rowid', tokenize='trigram case_sensitive 0');
