@@ -19,7 +19,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from .. import _faults
@@ -614,14 +614,19 @@ class PinSet:
                 min_size=min_size, max_size=max_size, meta=filters, type=type, limit=limit,
                 cursor=cur, oldest_first=oldest_first,
             )
-        sql, args, count_sql, count_args = build(query)
+        # one more than a page: whether it comes back says if there is a next page
+        probe = replace(query, limit=query.limit + 1) if query.limit is not None else query
+        sql, args, count_sql, count_args = build(probe)
         total = self.conn.execute(count_sql, count_args).fetchone()[0]
         if query.limit is not None and total and (query.meta or query.name is not None):
             # many matches: walking pins newest first finds a page sooner than sorting them
             everyone = self.conn.execute("SELECT COUNT(*) FROM pins").fetchone()[0]
             if query.limit * everyone / total < total:
-                sql, args, _, _ = build(query, scan=True)
+                sql, args, _, _ = build(probe, scan=True)
         ids = [r[0] for r in self.conn.execute(sql, args)]
+        more = query.limit is not None and len(ids) > query.limit
+        if more:
+            ids = ids[: query.limit]
         rows = []
         if ids:
             by_id = {}
@@ -633,12 +638,7 @@ class PinSet:
                     by_id[r[0]] = r
             rows = [by_id[i] for i in ids if i in by_id]
         pins = self._hydrate(rows)
-        next_cursor = None
-        if query.limit is not None and len(pins) == query.limit:
-            last = pins[-1].created
-            more = build(Query(**{**query.__dict__, "cursor": last, "limit": 1}))
-            if self.conn.execute(more[0], more[1]).fetchone():
-                next_cursor = last
+        next_cursor = pins[-1].created if more and pins else None
         return Page(pins, total, next_cursor)
 
     # -- metadata -----------------------------------------------------------------------
