@@ -614,6 +614,8 @@ class PinSet:
                 min_size=min_size, max_size=max_size, meta=filters, type=type, limit=limit,
                 cursor=cur, oldest_first=oldest_first,
             )
+        if query.limit is not None and query.limit < 1:
+            raise QueryError("limit must be at least 1")
         # one more than a page: whether it comes back says if there is a next page
         probe = replace(query, limit=query.limit + 1) if query.limit is not None else query
         sql, args, count_sql, count_args = build(probe)
