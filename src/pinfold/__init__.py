@@ -4,7 +4,6 @@ Import files, directories and in-memory trees into UnixFS blocks with the CIDs K
 compute, with no daemon and no network.
 """
 
-from . import exporter
 from .block import Block
 from .cid import CID
 from .codecs.unixfs import Mtime
@@ -32,9 +31,24 @@ from .importer import (
     cid_of_json,
     iter_blocks,
 )
-from .repo import Repo, RepoError
 
 __version__ = "0.1.0"
+
+_LAZY = {"exporter": (".exporter", None), "Repo": (".repo", "Repo"),
+         "RepoError": (".repo", "RepoError")}
+
+
+def __getattr__(name: str):
+    """The repo and the exporter load on first use, so ``pinfold add -n`` starts fast."""
+    if name in _LAZY:
+        import importlib
+
+        module_name, attr = _LAZY[name]
+        module = importlib.import_module(module_name, __name__)
+        value = module if attr is None else getattr(module, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pinfold' has no attribute {name!r}")
 
 __all__ = [
     "CID",

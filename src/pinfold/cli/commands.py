@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..cid import CID
 from ..errors import PinfoldError
-from ..repo import Repo, default_repo_path
+
+if TYPE_CHECKING:
+    from ..repo import Repo
 
 
 def repo_parent() -> argparse.ArgumentParser:
@@ -52,6 +55,8 @@ def _positive(text: str) -> int:
 
 
 def _repo(args: argparse.Namespace) -> Repo:
+    from ..repo import Repo, default_repo_path
+
     return Repo(args.repo or default_repo_path())
 
 
@@ -231,6 +236,8 @@ def _out(line: str) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from ..repo import Repo, default_repo_path
+
     path = args.repo or default_repo_path()
     repo = Repo.init(path, backend=args.backend, fsync=not args.no_fsync)
     repo.close()
