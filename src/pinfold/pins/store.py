@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS pins (
         CHECK (status IN ('queued', 'pinning', 'pinned', 'failed')),
     reason TEXT
 );
-CREATE INDEX IF NOT EXISTS pins_mh ON pins(mh);
+CREATE INDEX IF NOT EXISTS pins_mh ON pins(mh, type, status);
 CREATE INDEX IF NOT EXISTS pins_name ON pins(name);
 CREATE INDEX IF NOT EXISTS pins_name_nocase ON pins(name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS pins_status ON pins(status, created);
