@@ -313,7 +313,7 @@ class _Prefetcher:
     """Reads and verifies blocks ahead of a sequential reader: at most ``window`` in flight,
     the most recently requested first (the order a depth-first reader wants them)."""
 
-    def __init__(self, blocks: BaseBlockstore, workers: int = 2, window: int = 8) -> None:
+    def __init__(self, blocks: BaseBlockstore, workers: int = 2, window: int = 16) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.blocks = blocks
