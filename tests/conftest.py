@@ -9,6 +9,8 @@ sys.path.insert(0, str(TESTS))
 
 from gen import make_content  # noqa: E402
 
+from pinfold.repo import Repo  # noqa: E402
+
 
 def load_vectors(name: str) -> list[dict]:
     return json.loads((TESTS / "vectors" / name).read_text())
@@ -44,3 +46,36 @@ def tmp_cwd(tmp_path, monkeypatch):
 def _isolated_repo_env(tmp_path_factory, monkeypatch):
     """No test may touch ~/.pinfold: the default repo points into a temporary directory."""
     monkeypatch.setenv("PINFOLD_REPO", str(tmp_path_factory.mktemp("default-repo") / "repo"))
+
+
+KINDS = ["memory", "fs", "lmdb"]
+
+
+@pytest.fixture
+def make_repo(tmp_path):
+    """``make_repo(kind)``: a new, empty repo in memory or on disk (closed at the end)."""
+    opened: list[Repo] = []
+    count = [0]
+
+    def make(kind: str, **kw) -> Repo:
+        if kind == "memory":
+            repo = Repo.memory()
+        else:
+            count[0] += 1
+            kw.setdefault("fsync", False)
+            repo = Repo.init(tmp_path / f"{kind}-{count[0]}", backend=kind, **kw)
+        opened.append(repo)
+        return repo
+
+    yield make
+    for repo in opened:
+        try:
+            repo.close()
+        except Exception:  # noqa: BLE001 - already closed by the test
+            pass
+
+
+@pytest.fixture(params=KINDS)
+def repo(request, make_repo):
+    """A new, empty repo of each kind: in memory, fs, lmdb."""
+    return make_repo(request.param)

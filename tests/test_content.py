@@ -58,34 +58,6 @@ def ns(text: str) -> int:
 
 
 # -- fixtures -----------------------------------------------------------------------------------
-@pytest.fixture
-def make_repo(tmp_path):
-    """``make_repo(kind)``: a new, empty repo in memory or on disk (closed at the end)."""
-    opened: list[Repo] = []
-    count = [0]
-
-    def make(kind: str) -> Repo:
-        if kind == "memory":
-            repo = Repo.memory()
-        else:
-            count[0] += 1
-            repo = Repo.init(tmp_path / f"{kind}-{count[0]}", backend=kind, fsync=False)
-        opened.append(repo)
-        return repo
-
-    yield make
-    for repo in opened:
-        try:
-            repo.close()
-        except Exception:  # noqa: BLE001 - already closed by the test
-            pass
-
-
-@pytest.fixture(params=KINDS)
-def repo(request, make_repo):
-    return make_repo(request.param)
-
-
 @pytest.fixture(scope="module")
 def shared_repos(tmp_path_factory):
     """Repos built once per module for read-only tests: ``shared_repos(kind, build)``."""

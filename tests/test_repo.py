@@ -41,35 +41,6 @@ def raw_cid(data: bytes) -> CID:
     return CID.v1("raw", get_hash("sha2-256").multihash(data))
 
 
-@pytest.fixture
-def make_repo(tmp_path):
-    """``make_repo(kind)``: a new, empty repo in memory or on disk (closed at the end)."""
-    opened: list[Repo] = []
-    count = [0]
-
-    def make(kind: str, **kw) -> Repo:
-        if kind == "memory":
-            repo = Repo.memory()
-        else:
-            count[0] += 1
-            kw.setdefault("fsync", False)
-            repo = Repo.init(tmp_path / f"{kind}-{count[0]}", backend=kind, **kw)
-        opened.append(repo)
-        return repo
-
-    yield make
-    for repo in opened:
-        try:
-            repo.close()
-        except Exception:  # noqa: BLE001 - already closed by the test
-            pass
-
-
-@pytest.fixture(params=KINDS)
-def repo(request, make_repo):
-    return make_repo(request.param)
-
-
 @pytest.fixture(params=BACKENDS)
 def disk_repo(request, make_repo):
     return make_repo(request.param)
