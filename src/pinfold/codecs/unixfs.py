@@ -1,6 +1,6 @@
 """UnixFS ``Data`` messages: encoded and decoded with the protobuf package from ``unixfs.proto``.
 
-The one hot path, a file leaf carrying a chunk, is framed by hand in :func:`file_leaf_data`
+The one hot path, a file leaf carrying a chunk, is framed by hand in :func:`dagpb_leaf_frame`
 (tests check it against the protobuf encoding byte for byte).
 """
 
@@ -11,7 +11,7 @@ from enum import IntEnum
 
 from google.protobuf.message import DecodeError as _PBDecodeError
 
-from ..cid import encode_varint
+from ..cid import decode_varint, encode_varint
 from ..errors import DecodeError
 from . import unixfs_pb2
 
@@ -119,22 +119,27 @@ def decode(raw: bytes | memoryview) -> UnixFSData:
     )
 
 
+def dagpb_leaf_frame(size: int, node_type: int = NodeType.FILE) -> tuple[bytes, bytes]:
+    """The bytes before and after a ``size``-byte chunk in a DAG-PB UnixFS leaf block:
+    ``PBNode{Data: Data{Type, Data: chunk, filesize: size}}``. The importer hashes
+    ``head, chunk, tail`` without ever joining them (the hot path)."""
+    ln = encode_varint(size)
+    t = encode_varint(node_type)
+    inner = 1 + len(t) + 1 + len(ln) + size + 1 + len(ln)
+    return b"".join((b"\x0a", encode_varint(inner), b"\x08", t, b"\x12", ln)), b"\x18" + ln
+
+
 def file_leaf_data(chunk: bytes | memoryview, node_type: int = NodeType.FILE) -> bytes:
     """Hand-framed UnixFS Data of a leaf: ``{Type, Data: chunk, filesize: len(chunk)}``.
 
     Same bytes as :func:`encode` of that message, without copying the chunk through protobuf.
     """
-    n = len(chunk)
-    ln = encode_varint(n)
-    return b"".join((b"\x08", encode_varint(node_type), b"\x12", ln, chunk, b"\x18", ln))
+    head, tail = dagpb_leaf_frame(len(chunk), node_type)
+    _, start = decode_varint(head, 1)  # skip the PBNode Data field's tag and length
+    return b"".join((head[start:], chunk, tail))
 
 
 def dagpb_leaf_block(chunk: bytes | memoryview, node_type: int = NodeType.FILE) -> bytes:
     """A whole DAG-PB leaf block (no links, Data = :func:`file_leaf_data`) in one join."""
-    n = len(chunk)
-    ln = encode_varint(n)
-    t = encode_varint(node_type)
-    inner_len = 1 + len(t) + 1 + len(ln) + n + 1 + len(ln)
-    return b"".join(
-        (b"\x0a", encode_varint(inner_len), b"\x08", t, b"\x12", ln, chunk, b"\x18", ln)
-    )
+    head, tail = dagpb_leaf_frame(len(chunk), node_type)
+    return b"".join((head, chunk, tail))

@@ -79,11 +79,7 @@ def leaf(builder: CidBuilder, chunk: bytes, raw: bool, leaf_type: int) -> tuple[
     if raw:
         cid = builder.cid_bytes((chunk,), n, RAW)
         return Node(cid, n, n), Block(CID.from_bytes(cid), chunk)
-    ln = encode_varint(n)
-    t = encode_varint(leaf_type)
-    inner = 1 + len(t) + 1 + len(ln) + n + 1 + len(ln)
-    head = b"".join((b"\x0a", encode_varint(inner), b"\x08", t, b"\x12", ln))
-    tail = b"\x18" + ln
+    head, tail = unixfs.dagpb_leaf_frame(n, leaf_type)
     parts = (head, chunk, tail)
     size = len(head) + n + len(tail)
     cid = builder.cid_bytes(parts, size, DAG_PB)

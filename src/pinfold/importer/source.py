@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from ..codecs.unixfs import Mtime
-from ..errors import ImportSourceError, InvalidOptionError
+from ..errors import ImportSourceError
 
 
 @dataclass
@@ -310,8 +310,3 @@ def _from_path(path: str, name: str, opts: PathOptions, ancestors: set, top: boo
         st.st_mode) else "special file"
     raise ImportSourceError(f"{path}: cannot add a {kind}, only files, directories and symlinks")
 
-
-def check_kind(value: object) -> None:
-    if isinstance(value, str | bytes | os.PathLike):
-        return
-    raise InvalidOptionError(f"cannot import a {type(value).__name__}")

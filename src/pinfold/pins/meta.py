@@ -17,7 +17,6 @@ from ..errors import PinfoldError
 MAX_KEYS = 1000
 MAX_KEY_BYTES = 255
 MAX_VALUE_BYTES = 65536
-MAX_NAME_BYTES = 255
 
 STRING, NUMBER, BOOL, TIME = "string", "number", "bool", "time"
 
@@ -156,16 +155,6 @@ def check_meta(meta: dict[str, Any] | None, *, allow_none: bool = False) -> dict
         else:
             out[key] = typed(value)
     return out
-
-
-def check_name(name: Any) -> str:
-    if name is None:
-        return ""
-    if not isinstance(name, str):
-        raise MetadataError(f"pin name must be a string, not {type(name).__name__}")
-    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
-        raise MetadataError(f"pin name is longer than {MAX_NAME_BYTES} bytes")
-    return name
 
 
 @dataclass(frozen=True)

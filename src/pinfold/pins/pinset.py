@@ -820,14 +820,6 @@ class PinSet:
         row = self.conn.execute("SELECT rc, dc FROM refs WHERE mh = ?", (mh,)).fetchone()
         return bool(row and (row[0] > 0 or row[1] > 0))
 
-    def note_unreferenced(self, mhs: Iterable[bytes]) -> None:
-        """Blocks stored outside an import (``block put``): collectable unless referenced."""
-        with self.tx() as c:
-            for mh in mhs:
-                if not self.is_kept(mh) and not c.execute(
-                        "SELECT 1 FROM pending WHERE mh = ?", (mh,)).fetchone():
-                    c.execute("INSERT OR IGNORE INTO unreferenced(mh) VALUES (?)", (mh,))
-
     def forget(self, mh: bytes) -> None:
         with self.tx() as c:
             c.execute("DELETE FROM refs WHERE mh = ? AND rc = 0 AND dc = 0", (mh,))
@@ -866,15 +858,6 @@ class PinSet:
         rows = [(mh,) for mh in mhs]
         c.executemany("DELETE FROM refs WHERE mh = ?", rows)
         c.executemany("DELETE FROM unreferenced WHERE mh = ?", rows)
-
-    def _delete_block(self, c: sqlite3.Connection, mh: bytes, result: GCResult) -> None:
-        size = self.blocks.size_of(mh)
-        if size is not None and self.blocks.delete_mh(mh):
-            result.blocks += 1
-            result.bytes += size
-            result.freed.append(mh)
-        c.execute("DELETE FROM refs WHERE mh = ?", (mh,))
-        c.execute("DELETE FROM unreferenced WHERE mh = ?", (mh,))
 
     def recount(self) -> tuple[dict[bytes, list], list[Problem]]:
         """Reference counts recomputed from the pins by walking their DAGs:
@@ -950,10 +933,9 @@ class PinSet:
                        links = COALESCE(excluded.links, refs.links)""",
                     (mh, cid_b, rc, dc, links))
             pending = {r[0] for r in c.execute("SELECT mh FROM pending")}
-            for mh in list(self.blocks.keys()):
-                if mh in counts or mh in pending:
-                    continue
-                self._delete_block(c, mh, result)
+            doomed = [mh for mh in self.blocks.keys() if mh not in counts and mh not in pending]
+            for start in range(0, len(doomed), 5000):
+                self._delete_blocks(c, doomed[start : start + 5000], result)
             c.execute("DELETE FROM refs WHERE rc = 0 AND dc = 0 AND mh NOT IN "
                       "(SELECT mh FROM pending)")
             c.execute("DELETE FROM unreferenced")
