@@ -10,16 +10,20 @@ Paths are a :class:`~pinfold.CID`, ``"<cid>"``, ``"<cid>/a/b"`` or ``"/ipfs/<cid
 - :func:`cat` streams file bytes (with range reads that skip unneeded subtrees)
 - :func:`get` writes a file, symlink or directory tree to disk, safely
 - :func:`walk` yields every block of a DAG once, depth-first in link order
+- :func:`select` chooses blocks by trustless-gateway ``dag-scope``/``entity-bytes``/``dups``
 """
 
 from ._node import BlockGetter
 from .files import cat, cat_bytes
 from .listing import LsEntry, Stat, ls, stat
 from .paths import IPFSPath, Resolved, parse_path, resolve
+from .scope import SCOPES, ByteRange, select
 from .traverse import DagTotals, block_links, dag_totals, walk
 from .write import get
 
 __all__ = [
+    "SCOPES",
+    "ByteRange",
     "BlockGetter",
     "DagTotals",
     "IPFSPath",
@@ -34,6 +38,7 @@ __all__ = [
     "ls",
     "parse_path",
     "resolve",
+    "select",
     "stat",
     "walk",
 ]

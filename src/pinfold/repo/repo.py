@@ -25,6 +25,7 @@ from ..codecs.links import links_of
 from ..errors import BlockNotFoundError, InvalidOptionError, PinfoldError, UnsupportedHashError
 from ..importer import Importer, ImportJob, ImportOptions, ImportResult
 from ..pins import GCResult, Pin, PinSet, Problem
+from .interchange import Interchange
 
 FORMAT = "pinfold-repo"
 VERSION = 1
@@ -52,7 +53,7 @@ class RepoStat:
     version: int
 
 
-class Repo:
+class Repo(Interchange):
     """Blocks, pins and garbage collection in one place.
 
     ``Repo.init(path, backend="fs"|"lmdb")`` creates one; ``Repo(path)`` opens it (``create=True``

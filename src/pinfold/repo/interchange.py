@@ -1,0 +1,126 @@
+"""The repo's interchange side: CAR import and export (``dag import`` / ``dag export``).
+
+Kept apart from :mod:`pinfold.repo.repo` (blocks, pins, gc): these methods are built only on
+the repo's public reading and storing, the CAR package and the exporter's block selection.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from ..block import Block
+from ..car import CarError, CarReader, car_v1, write_car
+from ..cid import CID
+from ..codecs.links import links_of
+from ..errors import DecodeError
+from ..exporter import ByteRange, Resolved, resolve, select
+
+if TYPE_CHECKING:
+    from ..pins import Pin
+
+_BATCH_BLOCKS = 512
+_BATCH_BYTES = 32 << 20
+
+
+@dataclass
+class CarImport:
+    """What ``import_car`` did: the roots the CAR headers named, the blocks and bytes read
+    (identity blocks excepted), and the pins it made."""
+
+    roots: list[CID] = field(default_factory=list)
+    blocks: int = 0
+    bytes: int = 0
+    pins: list[Pin] = field(default_factory=list)
+    completed: list[Pin] = field(default_factory=list)  # queued pins the CAR completed
+
+
+class Interchange:
+    """Mixed into :class:`~pinfold.Repo`."""
+
+    def import_car(self, sources: Iterable[str | os.PathLike | BinaryIO] | str | os.PathLike
+                   | BinaryIO, *, pin: bool = True, name: str = "",
+                   meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
+                   progress: Callable[[int], None] | None = None) -> CarImport:
+        """Store every block of one or more CAR files (v1 or v2) and pin their roots
+        recursively, as ``ipfs dag import`` does.
+
+        Each block is checked against its CID while it streams in. A bad block, a truncated
+        file or a malformed header raises :class:`~pinfold.car.CarError` and pins nothing
+        (blocks already stored stay unreferenced until gc). Roots are pinned only after every
+        file was read, all or none: a root whose DAG is incomplete raises
+        :class:`~pinfold.errors.BlockNotFoundError`. Queued pins whose blocks arrived become
+        ``pinned``. ``progress`` is called with the bytes read so far.
+        """
+        from ..pins.meta import check_meta
+        from .repo import _BatchWriter
+
+        check_meta(meta)
+        if isinstance(sources, str | os.PathLike) or hasattr(sources, "read"):
+            sources = [sources]  # type: ignore[list-item]
+        result = CarImport()
+        with self.pins.lease() as lease, _BatchWriter(self, lease) as writer:
+            batch: list[tuple[Block, list[CID]]] = []
+            size = 0
+            for source in sources:  # type: ignore[union-attr]
+                with CarReader(source) as car:
+                    result.roots.extend(r for r in car.roots if r not in result.roots)
+                    for sec in car.sections():
+                        cid, data = sec.cid, sec.data
+                        if cid.multihash[:1] == b"\x00":
+                            continue
+                        try:
+                            links = links_of(cid, data)
+                        except DecodeError as exc:
+                            raise CarError(f"block {cid} in {car.name}: {exc}") from None
+                        batch.append((Block(cid, data), links))
+                        result.blocks += 1
+                        result.bytes += len(data)
+                        size += len(data)
+                        if len(batch) >= _BATCH_BLOCKS or size >= _BATCH_BYTES:
+                            writer.submit(batch)
+                            batch, size = [], 0
+                        if progress is not None:
+                            progress(result.bytes)
+            writer.submit(batch)
+            writer.finish()
+            if pin and result.roots:
+                with self.pins.tx():
+                    for root in result.roots:
+                        result.pins.append(self.pins.add(root, name=name, lease=lease,
+                                                         meta=meta, groups=groups))
+        result.completed = self.pins.complete_queued()
+        return result
+
+    # -- export -------------------------------------------------------------------------
+    def car_blocks(self, path: CID | str, *, scope: str = "all",
+                   entity_bytes: ByteRange | str | None = None,
+                   dups: bool = False) -> tuple[Resolved, Iterator[tuple[CID, bytes]]]:
+        """Resolve ``path`` and choose its blocks (see :func:`pinfold.exporter.select`).
+        Resolution errors (a missing root block, a missing path entry) raise here, before
+        any block is yielded."""
+        resolved = resolve(self, path)
+        return resolved, select(self, path, scope=scope, entity_bytes=entity_bytes,
+                                dups=dups, resolved=resolved)
+
+    def car_stream(self, path: CID | str, *, scope: str = "all",
+                   entity_bytes: ByteRange | str | None = None,
+                   dups: bool = False) -> Iterator[bytes]:
+        """A CARv1 of ``path``, as lazily produced bytes: header root = the path's root CID,
+        blocks depth-first in link order, identity blocks left out."""
+        resolved, blocks = self.car_blocks(path, scope=scope, entity_bytes=entity_bytes,
+                                           dups=dups)
+        return car_v1([resolved.root], blocks)
+
+    def export_car(self, path: CID | str, out: BinaryIO, *, version: int = 1,
+                   index: bool = True, scope: str = "all",
+                   entity_bytes: ByteRange | str | None = None, dups: bool = False) -> int:
+        """Write the CAR of ``path`` to ``out`` (CARv1, or CARv2 with an index); return the
+        number of blocks written. With the defaults the bytes are those of Kubo's
+        ``ipfs dag export <cid>``: the root in the header, every block once, depth-first in
+        link order."""
+        resolved, blocks = self.car_blocks(path, scope=scope, entity_bytes=entity_bytes,
+                                           dups=dups)
+        return write_car(out, [resolved.root], blocks, version=version, index=index)
