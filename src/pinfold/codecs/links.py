@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..cid import CID, DAG_PB, RAW
+from ..cid import CID, DAG_PB, RAW, decode_varint
+from ..errors import DecodeError
 from . import dagpb
 
 
@@ -14,9 +15,16 @@ def links_of(cid: CID, data: bytes | memoryview) -> list[CID]:
     if codec == DAG_PB:
         # Links come before Data in a valid DAG-PB block: a block that starts with the Data
         # field (0x0a) has none, so leaves are answered without decoding them.
-        if not data or data[0] == 0x0A:
-            if data:
-                dagpb.decode(data)  # still reject malformed blocks
+        if not data:
+            return []
+        if data[0] == 0x0A:
+            # nothing may follow Data: valid iff its length prefix spans the rest exactly
+            try:
+                length, pos = decode_varint(data, 1)
+            except DecodeError:
+                length, pos = -1, 0
+            if pos + length != len(data):
+                dagpb.decode(data)  # raises, naming what is wrong
             return []
         return [lk.cid for lk in dagpb.decode(data).links]
     from . import ipld

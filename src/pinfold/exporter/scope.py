@@ -170,7 +170,12 @@ def _dfs(blocks: BlockGetter, root: CID, root_block: bytes,
             return
         sent.add(root)
     yield root, root_block
-    stack: list[Iterator[CID]] = [iter(_links(root, root_block))]
+    # a store may read ahead (Repo.prefetch): told which blocks come next, in order
+    prefetch = getattr(blocks, "prefetch", None)
+    links = _links(root, root_block)
+    if prefetch is not None and len(links) > 1:
+        prefetch(links)
+    stack: list[Iterator[CID]] = [iter(links)]
     while stack:
         for child in stack[-1]:
             if sent is not None:
@@ -180,6 +185,8 @@ def _dfs(blocks: BlockGetter, root: CID, root_block: bytes,
             data = fetch(blocks, child)
             yield child, data
             links = _links(child, data)
+            if prefetch is not None and len(links) > 1:
+                prefetch([c for c in links if sent is None or c not in sent])
             if links:
                 if len(stack) > 10_000:
                     raise DecodeError(f"the DAG under {root} is deeper than 10000 levels")

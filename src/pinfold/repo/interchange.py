@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ..block import Block
+from ..blockstore.base import verify as verify_block
 from ..car import CarError, CarReader, car_v1, write_car
 from ..cid import CID
 from ..codecs.links import links_of
-from ..errors import DecodeError
+from ..errors import CorruptBlockError, DecodeError
 from ..exporter import ByteRange, Resolved, resolve, select
 
 if TYPE_CHECKING:
@@ -35,6 +36,52 @@ class CarImport:
     bytes: int = 0
     pins: list[Pin] = field(default_factory=list)
     completed: list[Pin] = field(default_factory=list)  # queued pins the CAR completed
+
+
+class _Verifier:
+    """Hashes batches of CAR blocks on one worker thread, in order, and hands each verified
+    batch to the repo's writer; at most two batches wait."""
+
+    def __init__(self, writer) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.writer = writer
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="pinfold-verify")
+        self.pending: list = []
+
+    @staticmethod
+    def _check(batch: list[tuple[Block, list[CID], int]], name: str) -> None:
+        for blk, _, offset in batch:
+            try:
+                verify_block(blk.cid, blk.data)
+            except CorruptBlockError as exc:
+                raise CarError(f"block {blk.cid} in {name} (section at byte {offset} of the"
+                               f" payload) does not match its CID ({exc})") from None
+
+    def submit(self, batch: list[tuple[Block, list[CID], int]], name: str) -> None:
+        if not batch:
+            return
+        self.pending.append((self.pool.submit(self._check, batch, name), batch))
+        while len(self.pending) > 2:
+            self._drain_one()
+
+    def _drain_one(self) -> None:
+        fut, batch = self.pending.pop(0)
+        fut.result()
+        self.writer.submit([(blk, links) for blk, links, _ in batch])
+
+    def finish(self) -> None:
+        while self.pending:
+            self._drain_one()
+
+    def __enter__(self) -> _Verifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fut, _ in self.pending:
+            fut.cancel()
+        self.pending.clear()
+        self.pool.shutdown(wait=True)
 
 
 class Interchange:
@@ -61,30 +108,36 @@ class Interchange:
         if isinstance(sources, str | os.PathLike) or hasattr(sources, "read"):
             sources = [sources]  # type: ignore[list-item]
         result = CarImport()
-        with self.pins.lease() as lease, _BatchWriter(self, lease) as writer:
-            batch: list[tuple[Block, list[CID]]] = []
+        with self.pins.lease() as lease, _BatchWriter(self, lease) as writer, \
+                _Verifier(writer) as verifier:
+            batch: list[tuple[Block, list[CID], int]] = []
             size = 0
             for source in sources:  # type: ignore[union-attr]
-                with CarReader(source) as car:
+                # blocks are hashed on a worker thread (hashlib releases the GIL) while this
+                # one reads on; only verified batches reach the writer
+                with CarReader(source, verify=False) as car:
                     result.roots.extend(r for r in car.roots if r not in result.roots)
                     for sec in car.sections():
                         cid, data = sec.cid, sec.data
                         if cid.multihash[:1] == b"\x00":
+                            verify_block(cid, data)
                             continue
                         try:
                             links = links_of(cid, data)
                         except DecodeError as exc:
                             raise CarError(f"block {cid} in {car.name}: {exc}") from None
-                        batch.append((Block(cid, data), links))
+                        batch.append((Block(cid, data), links, sec.offset))
                         result.blocks += 1
                         result.bytes += len(data)
                         size += len(data)
                         if len(batch) >= _BATCH_BLOCKS or size >= _BATCH_BYTES:
-                            writer.submit(batch)
+                            verifier.submit(batch, car.name)
                             batch, size = [], 0
                         if progress is not None:
                             progress(result.bytes)
-            writer.submit(batch)
+                    verifier.submit(batch, car.name)
+                    batch, size = [], 0
+            verifier.finish()
             writer.finish()
             if pin and result.roots:
                 with self.pins.tx():
