@@ -321,3 +321,19 @@ def test_dag_cbor_scopes():
     assert cids(select(store, r1, entity_bytes="0:10")) == [r1]
     everything = cids(select(store, r1, scope="all"))
     assert everything[0] == r1 and len(everything) == 7
+
+
+def test_dups_n_range_over_a_repeated_subtree():
+    """root -> [X, X], X -> [A, B]: bytes 1500..2499 need B under the first X and A under the
+    second; X is sent once but the second occurrence's A still is."""
+    store = Store()
+    a, b = b"\x01" * 1000, b"\x02" * 1000
+    root = pinfold.add(a + b + a + b, store, chunker="size-1000", max_links=2,
+                       raw_leaves=True, cid_version=1).root
+    (x1, x2) = [lk.cid for lk in dagpb.decode(store.blocks[root]).links]
+    assert x1 == x2
+    ca, cb = CID.v1(RAW, get_hash("sha2-256").multihash(a)), \
+        CID.v1(RAW, get_hash("sha2-256").multihash(b))
+    assert cids(select(store, root, entity_bytes="1500:2499")) == [root, x1, cb, ca]
+    assert cids(select(store, root, entity_bytes="1500:2499", dups=True)) == \
+        [root, x1, cb, x1, ca]

@@ -213,20 +213,22 @@ def _file_range(blocks: BlockGetter, root: Node, lo: int, hi: int,
     stack: list[tuple[CID, int, int, Node]] = []
     node, base = root, 0
     while True:
+        # A repeated subtree may have been only partly inside the range where it was met
+        # first: with dups=n it is not sent again, but its children in range still are.
         if sent is None or node.cid not in sent:
             if sent is not None:
                 sent.add(node.cid)
             yield node.cid, node.block
-            if node.fs is not None and node.links:
-                pos = base + len(node.fs.data or b"")
-                wanted: list[tuple[CID, int, int, Node]] = []
-                for link, size in zip(node.links, node.fs.blocksizes, strict=True):
-                    if pos >= hi:
-                        break
-                    if size and pos + size > lo:
-                        wanted.append((link.cid, pos, size, node))
-                    pos += size
-                stack.extend(reversed(wanted))
+        if node.fs is not None and node.links:
+            pos = base + len(node.fs.data or b"")
+            wanted: list[tuple[CID, int, int, Node]] = []
+            for link, size in zip(node.links, node.fs.blocksizes, strict=True):
+                if pos >= hi:
+                    break
+                if size and pos + size > lo:
+                    wanted.append((link.cid, pos, size, node))
+                pos += size
+            stack.extend(reversed(wanted))
         if not stack:
             return
         cid, base, size, parent = stack.pop()
