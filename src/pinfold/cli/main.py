@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     common = repo_parent()
     add_repo_commands(sub, common)
+    from .interchange import add_interchange_commands
+
+    add_interchange_commands(sub, common)
     from .commands import meta_parent
 
     add = sub.add_parser(

@@ -1,0 +1,172 @@
+"""The interchange commands: dag import/export/put/get and car inspect/verify."""
+
+from __future__ import annotations
+
+import io
+import json
+import pathlib
+
+import pytest
+from gen import make_content
+
+from pinfold.car import CarReader
+from pinfold.cid import CID
+from pinfold.cli.main import main
+
+FIX = pathlib.Path(__file__).parent / "fixtures" / "car"
+R1 = "bafyreihyrpefhacm6kkp4ql6j6udakdit7g3dmkzfriqfykhjw6cad5lrm"
+R2 = "bafyreidj5idub6mapiupjwjsyyxhyhedxycv4vihfsicm2vt46o7morwlm"
+
+
+def cli(capsysbinary, *args: str) -> tuple[int, bytes, str]:
+    code = main(list(args))
+    out, err = capsysbinary.readouterr()
+    return code, out, err.decode()
+
+
+def one_line_error(code: int, err: str, *words: str) -> None:
+    assert code == 1, err
+    assert err.startswith("pinfold: error: ") and err.count("\n") == 1
+    for w in words:
+        assert w in err
+
+
+@pytest.fixture(params=["fs", "lmdb"])
+def repo_args(request, tmp_path, capsysbinary):
+    path = str(tmp_path / "repo")
+    code, _, _ = cli(capsysbinary, "init", "--backend", request.param, "--no-fsync",
+                     "--repo", path)
+    assert code == 0
+    return ["--repo", path]
+
+
+def test_dag_import_prints_pinned_roots(capsysbinary, repo_args):
+    code, out, _ = cli(capsysbinary, "dag", "import", str(FIX / "carv1-basic.car"), "--stats",
+                       *repo_args)
+    assert code == 0
+    assert out.decode().splitlines() == [
+        f"Pinned root\t{R1}\tsuccess", f"Pinned root\t{R2}\tsuccess",
+        "Imported 8 blocks (323 bytes)"]
+    code, out, _ = cli(capsysbinary, "pin", "ls", "--type", "recursive", "-q", *repo_args)
+    assert set(out.decode().split()) == {R1, R2}
+
+
+def test_dag_import_no_pin_and_metadata(capsysbinary, repo_args):
+    code, out, _ = cli(capsysbinary, "dag", "import", "--no-pin", str(FIX / "carv1-basic.car"),
+                       *repo_args)
+    assert code == 0 and out == b""
+    code, out, _ = cli(capsysbinary, "pin", "ls", "-q", *repo_args)
+    assert out == b""
+    code, out, _ = cli(capsysbinary, "dag", "import", "--name", "nft", "--meta", "edition=3",
+                       str(FIX / "carv1-basic.car"), *repo_args)
+    assert code == 0
+    code, out, _ = cli(capsysbinary, "pin", "ls", "--meta", "edition=3", "--json", *repo_args)
+    pins = [p for p in map(json.loads, out.decode().splitlines()) if "cid" in p]
+    assert {p["cid"] for p in pins} == {R1, R2} and {p["name"] for p in pins} == {"nft"}
+
+
+def test_dag_import_errors_are_one_line(capsysbinary, repo_args, tmp_path):
+    code, _, err = cli(capsysbinary, "dag", "import", str(tmp_path / "missing.car"),
+                       *repo_args)
+    one_line_error(code, err, "missing.car")
+    bad = tmp_path / "bad.car"
+    data = (FIX / "carv1-basic.car").read_bytes()
+    bad.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    code, _, err = cli(capsysbinary, "dag", "import", str(bad), *repo_args)
+    one_line_error(code, err, R2, "does not match")
+    cut = tmp_path / "cut.car"
+    cut.write_bytes(data[:200])
+    code, _, err = cli(capsysbinary, "dag", "import", str(cut), *repo_args)
+    one_line_error(code, err, "truncated")
+    code, out, _ = cli(capsysbinary, "pin", "ls", "-q", *repo_args)
+    assert out == b""  # nothing pinned by the failed imports
+
+
+def test_dag_export_matches_go_car_and_round_trips(capsysbinary, repo_args, tmp_path):
+    v2 = (FIX / "carv2-basic.car").read_bytes()
+    cli(capsysbinary, "dag", "import", str(FIX / "carv2-basic.car"), *repo_args)
+    root = "QmfEoLyB5NndqeKieExd1rtJzTduQUPEV8TwAYcUiy3H5Z"
+    code, out, _ = cli(capsysbinary, "dag", "export", root, *repo_args)
+    assert code == 0 and out == v2[51:51 + 448]  # go-car's payload, byte for byte
+    target = tmp_path / "out.car"
+    code, out, _ = cli(capsysbinary, "dag", "export", root, "-o", str(target),
+                       "--car-version", "2", *repo_args)
+    assert code == 0 and out == b""
+    car = CarReader(target)
+    assert car.version == 2 and [str(r) for r in car.roots] == [root] and len(list(car)) == 5
+    code, out, _ = cli(capsysbinary, "car", "verify", str(target))
+    assert code == 0 and b"OK (CARv2, 5 blocks verified)" in out
+
+
+def test_dag_export_scopes_and_ranges(capsysbinary, repo_args, tmp_path):
+    f = tmp_path / "f.bin"
+    f.write_bytes(make_content({"gen": "sha256ctr", "seed": "x", "size": 1024000}))  # 4 leaves
+    code, out, _ = cli(capsysbinary, "add", "-Q", str(f), *repo_args)
+    root = out.decode().strip()
+
+    def export(*extra) -> list[str]:
+        code, out, err = cli(capsysbinary, "dag", "export", root, *extra, *repo_args)
+        assert code == 0, err
+        return [str(c) for c, _ in CarReader(io.BytesIO(out))]
+
+    everything = export()
+    assert len(everything) == 5 and everything[0] == root
+    assert export("--dag-scope", "block") == [root]
+    assert export("--entity-bytes", "0:10") == everything[:2]
+    assert export("--entity-bytes=-1:*") == [root, everything[-1]]
+    assert export("--entity-bytes", "2000000:*") == [root]
+    code, _, err = cli(capsysbinary, "dag", "export", root, "--entity-bytes", "x", *repo_args)
+    one_line_error(code, err, "entity-bytes")
+
+
+def test_dag_export_failure_leaves_no_file(capsysbinary, repo_args, tmp_path):
+    f = tmp_path / "f.bin"
+    f.write_bytes(make_content({"gen": "sha256ctr", "seed": "y", "size": 1024000}))
+    code, out, _ = cli(capsysbinary, "add", "-Q", "--pin=false", str(f), *repo_args)
+    root = out.decode().strip()
+    code, out, _ = cli(capsysbinary, "dag", "export", root, *repo_args)
+    leaf = str(list(CarReader(io.BytesIO(out)))[2][0])
+    code, _, err = cli(capsysbinary, "block", "rm", leaf, *repo_args)
+    assert code == 0, err
+    target = tmp_path / "x.car"
+    code, _, err = cli(capsysbinary, "dag", "export", root, "-o", str(target), *repo_args)
+    one_line_error(code, err, leaf)
+    assert not target.exists() and list(tmp_path.glob("x.car*")) == []
+    code, _, err = cli(capsysbinary, "dag", "export", "bafkreiabaddeadbeefnotacid", *repo_args)
+    one_line_error(code, err)
+
+
+def test_car_inspect(capsysbinary):
+    code, out, _ = cli(capsysbinary, "car", "inspect", str(FIX / "carv1-basic.car"))
+    text = out.decode()
+    assert code == 0
+    assert "Version: 1\n" in text and "Roots: 2\n" in text
+    assert "Blocks: 8 (8 distinct, 323 bytes)" in text
+    assert "  dag-cbor: 2\n  dag-pb: 3\n  raw: 3\n" in text
+    code, out, _ = cli(capsysbinary, "car", "inspect", "--json", str(FIX / "carv1-basic.car"))
+    info = json.loads(out)
+    assert info["roots"] == [R1, R2] and info["codecs"] == {"dag-cbor": 2, "dag-pb": 3, "raw": 3}
+    code, out, err = cli(capsysbinary, "car", "inspect", str(FIX / "carv2-basic.car"))
+    assert code == 1 and "Data offset: 51" in out.decode()
+    assert "unsupported CARv2 index format" in err
+
+
+def test_car_verify_reports_each_file(capsysbinary, tmp_path):
+    data = (FIX / "carv1-basic.car").read_bytes()
+    bad = tmp_path / "bad.car"
+    bad.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    code, out, _ = cli(capsysbinary, "car", "verify", str(FIX / "carv1-basic.car"), str(bad))
+    lines = out.decode().splitlines()
+    assert code == 1
+    assert lines[0].endswith("OK (CARv1, 8 blocks verified)")
+    assert lines[1].startswith(f"{bad}: FAILED:") and R2 in lines[1]
+
+
+def test_dag_import_from_stdin(capsysbinary, repo_args, monkeypatch):
+    class Stdin:
+        buffer = io.BytesIO((FIX / "go-car-dfs.car").read_bytes())
+
+    monkeypatch.setattr("sys.stdin", Stdin)
+    code, out, _ = cli(capsysbinary, "dag", "import", "-", *repo_args)
+    assert code == 0 and out.decode().count("success") == 2
+    assert CID(R1)
