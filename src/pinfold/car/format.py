@@ -96,11 +96,12 @@ def decode_header(raw: bytes) -> tuple[int, list[CID]]:
     The header must be a DAG-CBOR map with an integer ``version``; version 1 must have a
     ``roots`` list of CIDs. A version-2 header (the CARv2 pragma) has no roots.
     """
-    import dag_cbor
+    from ..errors import DecodeError
+    from ..ipld import decode
 
     try:
-        value = dag_cbor.decode(raw)
-    except Exception as exc:  # noqa: BLE001 - any decode failure is a malformed header
+        value = decode(raw, "dag-cbor")
+    except DecodeError as exc:
         raise CarError(f"malformed CAR header: not DAG-CBOR ({exc})") from None
     if not isinstance(value, dict):
         raise CarError(f"malformed CAR header: a {type(value).__name__}, not a map")
@@ -116,9 +117,9 @@ def decode_header(raw: bytes) -> tuple[int, list[CID]]:
         raise CarError("malformed CAR header: 'roots' is missing or not a list")
     out: list[CID] = []
     for root in roots:
-        if type(root).__name__ != "CID" or not hasattr(root, "__bytes__"):
+        if not isinstance(root, CID):
             raise CarError(f"malformed CAR header: root {root!r} is not a CID")
-        out.append(CID.from_bytes(bytes(root)))
+        out.append(root)
     return 1, out
 
 
