@@ -436,3 +436,24 @@ def test_export_v2_file_and_missing_blocks(repo, tmp_path):
     assert s.version == 2 and s.index_entries == s.blocks and s.problems == []
     with pytest.raises(BlockNotFoundError):
         repo.export_car(CID.v1(RAW, get_hash("sha2-256").multihash(b"nope")), io.BytesIO())
+
+
+def test_nft_example_from_the_docs(tmp_path, monkeypatch):
+    """docs/interchange.md: metadata linking to an image, added and pinned together."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "art").mkdir()
+    (tmp_path / "art" / "cat.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 9)
+    with pinfold.Repo("nft-repo", create=True) as repo:
+        image = repo.add("art/cat.png", profile="unixfs-v1-2025", pin=False).root
+        meta = {"name": "Cat #1", "description": "A cat.", "image": image,
+                "attributes": [{"trait_type": "eyes", "value": "green"}]}
+        token = repo.dag_put(meta, pin=True, name="cat-1", meta={"collection": "cats"})
+        assert token.codec == "dag-cbor" and token.version == 1
+        assert repo.dag_get(f"{token}/name") == "Cat #1"
+        assert repo.dag_get(token)["image"] == image
+        assert repo.gc().blocks == 0  # the image is kept through the metadata's link
+        out = io.BytesIO()
+        assert repo.export_car(token, out) == 2
+        assert [c for c, _ in sections(out.getvalue())] == [token, image]
+        repo.unpin(token)
+        assert repo.gc().blocks == 2

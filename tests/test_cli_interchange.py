@@ -170,3 +170,69 @@ def test_dag_import_from_stdin(capsysbinary, repo_args, monkeypatch):
     code, out, _ = cli(capsysbinary, "dag", "import", "-", *repo_args)
     assert code == 0 and out.decode().count("success") == 2
     assert CID(R1)
+
+
+def _stdin(monkeypatch, data: bytes) -> None:
+    class Stdin:
+        buffer = io.BytesIO(data)
+
+    monkeypatch.setattr("sys.stdin", Stdin)
+
+
+def test_dag_put_and_get(capsysbinary, repo_args, monkeypatch, tmp_path):
+    img = tmp_path / "cat.png"
+    img.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    code, out, _ = cli(capsysbinary, "add", "-Q", "--cid-version=1", str(img), *repo_args)
+    image = out.decode().strip()
+    meta = {"name": "Cat #1", "image": {"/": image}, "attributes": [{"trait": "eyes",
+                                                                      "value": 7}]}
+    _stdin(monkeypatch, json.dumps(meta).encode())
+    code, out, err = cli(capsysbinary, "dag", "put", "--pin", *repo_args)
+    assert code == 0, err
+    cid = out.decode().strip()
+    assert cid.startswith("bafyrei")  # dag-cbor, CIDv1
+    code, out, _ = cli(capsysbinary, "dag", "get", cid, *repo_args)
+    assert json.loads(out) == meta
+    assert out == (b'{"attributes":[{"trait":"eyes","value":7}],"image":{"/":"' + image.encode()
+                   + b'"},"name":"Cat #1"}')
+    code, out, _ = cli(capsysbinary, "dag", "get", f"{cid}/attributes/0/value", *repo_args)
+    assert out == b"7"
+    code, out, _ = cli(capsysbinary, "dag", "get", f"/ipfs/{cid}/name", *repo_args)
+    assert out == b'"Cat #1"'
+    # the pin on the metadata keeps the image: unpinning the image and collecting frees nothing
+    cli(capsysbinary, "pin", "rm", image, *repo_args)
+    cli(capsysbinary, "repo", "gc", *repo_args)
+    code, out, _ = cli(capsysbinary, "cat", image, *repo_args)
+    assert code == 0 and out == img.read_bytes()
+    code, _, err = cli(capsysbinary, "dag", "get", f"{cid}/attributes/5", *repo_args)
+    one_line_error(code, err)
+
+
+def test_dag_put_codecs(capsysbinary, repo_args, monkeypatch):
+    _stdin(monkeypatch, b'{"a": 1}')
+    code, out, _ = cli(capsysbinary, "dag", "put", "--store-codec", "dag-json", *repo_args)
+    cid = CID(out.decode().strip())
+    assert cid.codec == "dag-json"
+    code, out, _ = cli(capsysbinary, "block", "get", str(cid), *repo_args)
+    assert out == b'{"a":1}'
+    # plain json: a {"/": ...} map is data, not a link
+    _stdin(monkeypatch, b'{"/": "not a link"}')
+    code, out, err = cli(capsysbinary, "dag", "put", "--input-codec", "json", *repo_args)
+    assert code == 0, err
+    code, out, _ = cli(capsysbinary, "dag", "get", out.decode().strip(), *repo_args)
+    assert out == b'{"/":"not a link"}'
+    _stdin(monkeypatch, b'{"a": ')
+    code, _, err = cli(capsysbinary, "dag", "put", *repo_args)
+    one_line_error(code, err)
+    _stdin(monkeypatch, b'{"/": "bafynotacid"}')
+    code, _, err = cli(capsysbinary, "dag", "put", *repo_args)
+    one_line_error(code, err)
+
+
+def test_dag_put_pin_needs_the_linked_blocks(capsysbinary, repo_args, monkeypatch):
+    missing = "bafkreifw7plhl6mofk6sfvhnfh64qmkq73oeqwl6sloru6rehaoujituke"
+    _stdin(monkeypatch, json.dumps({"x": {"/": missing}}).encode())
+    code, _, err = cli(capsysbinary, "dag", "put", "--pin", *repo_args)
+    one_line_error(code, err, missing)
+    code, out, _ = cli(capsysbinary, "pin", "ls", "-q", *repo_args)
+    assert out == b""

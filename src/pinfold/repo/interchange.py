@@ -177,3 +177,63 @@ class Interchange:
         resolved, blocks = self.car_blocks(path, scope=scope, entity_bytes=entity_bytes,
                                            dups=dups)
         return write_car(out, [resolved.root], blocks, version=version, index=index)
+
+    # -- structured data (DAG-CBOR, DAG-JSON) --------------------------------------------
+    def dag_put(self, value: Any, *, codec: str = "dag-cbor", hash: str = "sha2-256",
+                pin: bool = False, name: str = "", meta: dict[str, Any] | None = None,
+                groups: Iterable[str] = ()) -> CID:
+        """Store a Python value (dict/list/str/int/float/bool/None/bytes/CID links) as one
+        DAG-CBOR (or DAG-JSON) block and return its CIDv1, as ``ipfs dag put`` does.
+
+        With ``pin`` the block is pinned recursively, which needs every block it links to
+        already in the repo (else :class:`~pinfold.errors.BlockNotFoundError` and nothing is
+        pinned): pin NFT metadata after adding the image it links to."""
+        return self.dag_put_many([value], codec=codec, hash=hash, pin=pin, name=name,
+                                 meta=meta, groups=groups)[0]
+
+    def dag_put_many(self, values: Iterable[Any], *, codec: str = "dag-cbor",
+                     hash: str = "sha2-256", pin: bool = False, name: str = "",
+                     meta: dict[str, Any] | None = None,
+                     groups: Iterable[str] = ()) -> list[CID]:
+        """:meth:`dag_put` for many values in one batch (one lease, one write per batch)."""
+        from ..ipld import block_of, links
+        from ..pins.meta import check_meta
+
+        check_meta(meta)
+        cids: list[CID] = []
+        with self.pins.lease() as lease:
+            batch: list[tuple[Block, list[CID]]] = []
+            for value in values:
+                cid, data = block_of(value, codec, hash)
+                cids.append(cid)
+                batch.append((Block(cid, data), links(value)))
+                if len(batch) >= _BATCH_BLOCKS:
+                    self._store(lease, batch)
+                    batch = []
+            self._store(lease, batch)
+            if pin:
+                with self.pins.tx():
+                    for cid in dict.fromkeys(cids):
+                        self.pins.add(cid, name=name, lease=lease, meta=meta, groups=groups)
+        self.pins.complete_queued()
+        return cids
+
+    def dag_put_bytes(self, data: bytes, *, input_codec: str = "dag-json",
+                      store_codec: str = "dag-cbor", hash: str = "sha2-256",
+                      pin: bool = False, name: str = "") -> CID:
+        """Parse ``data`` with ``input_codec`` (``dag-json``: links as ``{"/": "<cid>"}``;
+        ``json``: plain JSON; ``dag-cbor``) and store it with ``store_codec``: what
+        ``pinfold dag put`` reads from stdin."""
+        from ..ipld import decode
+
+        return self.dag_put(decode(data, input_codec), codec=store_codec, hash=hash, pin=pin,
+                            name=name)
+
+    def dag_get(self, path: CID | str) -> Any:
+        """The value at ``<cid>[/a/0/b]``, following links across blocks (DAG-CBOR,
+        DAG-JSON, DAG-PB in its data-model form or by UnixFS entry names, raw as bytes);
+        links in the result are :class:`~pinfold.CID`. A missing key or index raises
+        :class:`~pinfold.errors.PathNotFoundError`."""
+        from ..ipld import get
+
+        return get(self, path)
