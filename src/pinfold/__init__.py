@@ -35,11 +35,14 @@ from .importer import (
 __version__ = "0.1.0"
 
 _LAZY = {"exporter": (".exporter", None), "Repo": (".repo", "Repo"),
-         "RepoError": (".repo", "RepoError")}
+         "RepoError": (".repo", "RepoError"), "car": (".car", None), "ipld": (".ipld", None),
+         "gateway": (".gateway", None), "CarError": (".car", "CarError"),
+         "CarReader": (".car", "CarReader")}
 
 
 def __getattr__(name: str):
-    """The repo and the exporter load on first use, so ``pinfold add -n`` starts fast."""
+    """The repo, exporter, CAR, IPLD and gateway modules load on first use, so
+    ``pinfold add -n`` starts fast."""
     if name in _LAZY:
         import importlib
 
@@ -55,6 +58,8 @@ __all__ = [
     "AddedEntry",
     "Block",
     "BlockNotFoundError",
+    "CarError",
+    "CarReader",
     "CorruptBlockError",
     "DecodeError",
     "Entry",
@@ -73,9 +78,12 @@ __all__ = [
     "RepoError",
     "UnsupportedHashError",
     "add",
+    "car",
     "cid_of",
     "cid_of_json",
     "exporter",
+    "gateway",
+    "ipld",
     "iter_blocks",
     "__version__",
 ]
