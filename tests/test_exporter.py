@@ -673,8 +673,7 @@ def test_walk_errors_and_cycles():
     b = DictBlocks()
     cbor = b.put_bytes(b"\xa0", "dag-cbor")
     parent = b.put_node([(cbor, b"x", 1)], UnixFSData(NodeType.DIRECTORY))
-    with pytest.raises(DecodeError, match="dag-cbor"):
-        list(walk(b, parent))
+    assert [c for c, _ in walk(b, parent)] == [parent, cbor]  # links of every codec
     # a lying store can make a cycle: walk still ends, stat reports it
     liar = DictBlocks()
     a_cid = CID.v0(b"\x12\x20" + b"\xaa" * 32)

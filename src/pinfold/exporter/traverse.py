@@ -10,6 +10,7 @@ from ..codecs import dagpb
 from ..errors import DecodeError
 from ._node import BlockGetter, fetch
 from .paths import IPFSPath, resolve
+from .scope import _dfs
 
 
 def block_links(cid: CID, block: bytes) -> list[CID]:
@@ -34,31 +35,17 @@ def _root(blocks: BlockGetter, root: IPFSPath) -> CID:
 def walk(blocks: BlockGetter, cid: IPFSPath) -> Iterator[tuple[CID, bytes]]:
     """Yield ``(cid, block)`` for every block of the DAG under ``cid``, each once.
 
-    Depth-first, pre-order, in link order: the order of Kubo's ``dag export`` (CAR v1,
-    ``order=dfs``, ``dups=n``). Blocks are deduplicated by CID. Identity-CID blocks are
+    Depth-first, pre-order, in link order, following DAG-PB, DAG-CBOR and DAG-JSON links:
+    the order of Kubo's ``dag export`` (CAR v1, ``order=dfs``, ``dups=n``); this is
+    :func:`~pinfold.exporter.select` with ``scope="all"`` without the path blocks. Blocks are
+    deduplicated by CID. Identity-CID blocks are
     yielded too (served from the CID, never fetched); a CAR writer must skip them. ``cid`` may
     also be a path, which is resolved first (the path-verification blocks are not yielded:
     see :attr:`Resolved.path_cids`). Only the links of the current root-to-block path are kept,
     plus the set of CIDs seen.
     """
     root = _root(blocks, cid)
-    data = fetch(blocks, root)
-    seen = {root}
-    yield root, data
-    stack: list[Iterator[CID]] = [iter(block_links(root, data))]
-    while stack:
-        for child in stack[-1]:
-            if child in seen:
-                continue
-            seen.add(child)
-            data = fetch(blocks, child)
-            yield child, data
-            links = block_links(child, data)
-            if links:
-                stack.append(iter(links))
-                break
-        else:
-            stack.pop()
+    return _dfs(blocks, root, fetch(blocks, root), set())
 
 
 class DagTotals(NamedTuple):
