@@ -414,7 +414,7 @@ def test_import_with_name_meta_and_progress(repo):
                              progress=seen.append)
     assert {p.name for p in result.pins} == {"nft"}
     assert all(p.meta == {"k": 1} for p in result.pins)
-    assert seen[-1] == result.bytes == 323
+    assert seen[-1] == len(V1_BASIC) and result.bytes == 323
 
 
 def test_identity_root_export_and_import(repo):
@@ -457,3 +457,17 @@ def test_nft_example_from_the_docs(tmp_path, monkeypatch):
         assert [c for c, _ in sections(out.getvalue())] == [token, image]
         repo.unpin(token)
         assert repo.gc().blocks == 2
+
+
+@pytest.mark.parametrize("codec", ["dag-json", "dag-cbor"])
+def test_pins_follow_links_of_both_data_codecs(repo, codec):
+    image = repo.add(b"image bytes " * 1000, pin=False, chunker="size-1000").root
+    meta = repo.dag_put({"image": image, "list": [image, {"again": image}]}, codec=codec,
+                        pin=True)
+    assert meta.codec == codec
+    kept = {c.multihash for c, _ in select(repo, meta)}
+    assert len(kept) == 5  # meta, the file root, 3 distinct leaves (the text repeats every 3000)
+    assert repo.gc().blocks == 0
+    repo.unpin(meta)
+    assert repo.gc().blocks == len(kept)
+    assert repo.verify() == []

@@ -236,3 +236,12 @@ def test_dag_put_pin_needs_the_linked_blocks(capsysbinary, repo_args, monkeypatc
     one_line_error(code, err, missing)
     code, out, _ = cli(capsysbinary, "pin", "ls", "-q", *repo_args)
     assert out == b""
+
+
+def test_progress_bars_on_request(capsysbinary, repo_args, tmp_path):
+    code, _, err = cli(capsysbinary, "dag", "import", "--progress=true",
+                       str(FIX / "carv1-basic.car"), *repo_args)
+    assert code == 0 and "/ 715 B" in err  # the size of the CAR
+    code, _, err = cli(capsysbinary, "dag", "export", R1, "-o", str(tmp_path / "x.car"),
+                       "--progress=true", *repo_args)
+    assert code == 0 and "\r" in err and (tmp_path / "x.car").exists()

@@ -195,6 +195,11 @@ class CarReader:
         for s in self.sections():
             yield s.cid, s.data
 
+    @property
+    def position(self) -> int:
+        """Bytes consumed from the source so far."""
+        return self._pos
+
     def read_index(self) -> CarIndex | None:
         """The CARv2 index, if the file has one; needs a seekable source."""
         if self.v2 is None or not self.v2.index_offset:

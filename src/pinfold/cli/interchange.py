@@ -121,17 +121,22 @@ def cmd_dag_export(args: argparse.Namespace) -> int:
                             scope=args.scope, entity_bytes=args.entity_bytes, dups=args.dups)
             out.flush()
             return 0
+        bar = ProgressBar(None) if _show_bar(args, True) else None
         tmp = f"{args.output}.pinfold-{os.getpid()}.tmp"
         try:
             with open(tmp, "wb") as out:
                 repo.export_car(args.path, out, version=args.car_version,
                                 index=not args.no_index, scope=args.scope,
-                                entity_bytes=args.entity_bytes, dups=args.dups)
+                                entity_bytes=args.entity_bytes, dups=args.dups,
+                                progress=bar.update if bar else None)
             os.replace(tmp, args.output)
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+        finally:
+            if bar:
+                bar.clear()
     return 0
 
 

@@ -38,6 +38,15 @@ class CarImport:
     completed: list[Pin] = field(default_factory=list)  # queued pins the CAR completed
 
 
+def _counting(blocks: Iterator[tuple[CID, bytes]],
+              progress: Callable[[int], None]) -> Iterator[tuple[CID, bytes]]:
+    done = 0
+    for cid, data in blocks:
+        yield cid, data
+        done += len(data)
+        progress(done)
+
+
 class _Verifier:
     """Hashes batches of CAR blocks on one worker thread, in order, and hands each verified
     batch to the repo's writer; at most two batches wait."""
@@ -99,7 +108,7 @@ class Interchange:
         (blocks already stored stay unreferenced until gc). Roots are pinned only after every
         file was read, all or none: a root whose DAG is incomplete raises
         :class:`~pinfold.errors.BlockNotFoundError`. Queued pins whose blocks arrived become
-        ``pinned``. ``progress`` is called with the bytes read so far.
+        ``pinned``. ``progress`` is called with the bytes of CAR read so far (all files).
         """
         from ..pins.meta import check_meta
         from .repo import _BatchWriter
@@ -112,6 +121,7 @@ class Interchange:
                 _Verifier(writer) as verifier:
             batch: list[tuple[Block, list[CID], int]] = []
             size = 0
+            read_before = 0  # bytes of the files already read, for progress
             for source in sources:  # type: ignore[union-attr]
                 # blocks are hashed on a worker thread (hashlib releases the GIL) while this
                 # one reads on; only verified batches reach the writer
@@ -134,9 +144,10 @@ class Interchange:
                             verifier.submit(batch, car.name)
                             batch, size = [], 0
                         if progress is not None:
-                            progress(result.bytes)
+                            progress(read_before + car.position)
                     verifier.submit(batch, car.name)
                     batch, size = [], 0
+                    read_before += car.position
             verifier.finish()
             writer.finish()
             if pin and result.roots:
@@ -169,13 +180,16 @@ class Interchange:
 
     def export_car(self, path: CID | str, out: BinaryIO, *, version: int = 1,
                    index: bool = True, scope: str = "all",
-                   entity_bytes: ByteRange | str | None = None, dups: bool = False) -> int:
+                   entity_bytes: ByteRange | str | None = None, dups: bool = False,
+                   progress: Callable[[int], None] | None = None) -> int:
         """Write the CAR of ``path`` to ``out`` (CARv1, or CARv2 with an index); return the
         number of blocks written. With the defaults the bytes are those of Kubo's
         ``ipfs dag export <cid>``: the root in the header, every block once, depth-first in
-        link order."""
+        link order. ``progress`` is called with the block bytes written so far."""
         resolved, blocks = self.car_blocks(path, scope=scope, entity_bytes=entity_bytes,
                                            dups=dups)
+        if progress is not None:
+            blocks = _counting(blocks, progress)
         return write_car(out, [resolved.root], blocks, version=version, index=index)
 
     # -- structured data (DAG-CBOR, DAG-JSON) --------------------------------------------
