@@ -14,6 +14,7 @@ a crash may leave behind.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -75,7 +76,7 @@ def roots_of() -> dict[str, str]:
     import pinfold
 
     out = {name: str(pinfold.cid_of(dag(name), **OPTIONS)) for name in
-           ("keep", "old", "loose", "m2", "junk", "added", "m1")}
+           ("keep", "old", "loose", "m2", "junk", "added", "m1", "carred")}
     out["direct"] = str(CID.v1("raw", get_hash("sha2-256").multihash(blob("direct", 3000))))
     return out
 
@@ -99,6 +100,23 @@ def steps_for(op: str, roots: dict[str, str]):
     }
     if op in single:
         return single[op]
+    if op == "interchange":
+        def car_of(name: str) -> bytes:
+            mem = Repo.memory()
+            root = mem.add(dag(name), pin=False, **OPTIONS).root
+            out = io.BytesIO()
+            mem.export_car(root, out)
+            return out.getvalue()
+
+        def put_meta(r):
+            r.dag_put({"file": CID(roots["carred"]), "name": "meta"}, pin=True, name="meta")
+
+        return [
+            ("dag import", lambda r: r.import_car(io.BytesIO(car_of("carred")), name="carred")),
+            ("dag put", put_meta),
+            ("unpin carred", lambda r: r.unpin(roots["carred"])),
+            ("gc", lambda r: r.gc()),
+        ]
     if op == "mixed":
         return [
             ("add m1", lambda r: add_dag(r, "m1")),

@@ -28,7 +28,7 @@ from pinfold.repo import Repo
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 ROOTS = cw.roots_of()
-OPS = ("add", "pin", "unpin", "gc", "update", "mixed")
+OPS = ("add", "pin", "unpin", "gc", "update", "mixed", "interchange")
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -233,6 +233,10 @@ def test_kill_at_checkpoints(bases, tmp_path, backend, fsync, op):
         elif op == "gc":
             assert not repo.has(CID(ROOTS["junk"]))
             assert repo.stat().blocks == len(live_blocks(repo))
+        elif op == "interchange":
+            assert [n for _c, t, n in cids if t == "recursive" and n == "meta"] == ["meta"]
+            assert all(c != ROOTS["carred"] for c, _t, _n in cids)
+            assert repo.has(CID(ROOTS["carred"]))  # kept through the DAG-CBOR link
         elif op == "mixed":
             assert (ROOTS["m2"], "recursive", "m1") in cids
             assert (ROOTS["loose"], "recursive", "loose") in cids
