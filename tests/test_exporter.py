@@ -872,3 +872,23 @@ def test_get_missing_block_reports_cid(tmp_path):
     del blocks.data[leaf.multihash]
     with pytest.raises(BlockNotFoundError, match=str(leaf)):
         get(blocks, r.root, tmp_path / "dest")
+
+
+def test_an_abandoned_read_does_not_clog_read_ahead(make_repo):
+    """A reader that stops early (a client that went away) drops its read-ahead."""
+    repo = make_repo("lmdb")
+    data = rand(3_000_000)
+    root = repo.add(data, chunker="size-10000").root
+    for _ in range(5):
+        it = cat(repo, root)
+        next(it)
+        it.close()
+        pre = repo._prefetcher
+        assert not pre.queue and not pre.inflight
+    for _ in range(3):
+        it = walk(repo, root)
+        next(it), next(it), next(it)
+        it.close()
+        assert not repo._prefetcher.queue and not repo._prefetcher.inflight
+    assert cat_bytes(repo, root) == data
+    assert not repo._prefetcher.queue and not repo._prefetcher.inflight

@@ -49,9 +49,27 @@ def read(blocks: BlockGetter, root: Node, start: int, end: int) -> Iterator[byte
     visited with an explicit stack (no recursion limit on deep DAGs); only CIDs and offsets
     are queued, never block data.
     """
+    prefetch = getattr(blocks, "prefetch", None)
+    if prefetch is None:
+        return _read(blocks, root, start, end, None)
+    return _with_read_ahead(blocks, _read(blocks, root, start, end, prefetch))
+
+
+def _with_read_ahead(blocks: BlockGetter, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Tell the store when the reader is done, also when it stops early (``close()``, an
+    exception, or garbage collection of the generator), so its read-ahead is dropped."""
+    try:
+        yield from chunks
+    finally:
+        done = getattr(blocks, "prefetch_done", None)
+        if done is not None:
+            done()
+
+
+def _read(blocks: BlockGetter, root: Node, start: int, end: int,
+          prefetch) -> Iterator[bytes]:
     pending: list[tuple[CID, int, int]] = []  # (cid, absolute offset, declared size)
     # a store may read ahead (Repo.prefetch): told which children come next, in order
-    prefetch = getattr(blocks, "prefetch", None)
     node: Node = root
     base = 0
     checked_file_size(root)

@@ -170,30 +170,36 @@ def _dfs(blocks: BlockGetter, root: CID, root_block: bytes,
             return
         sent.add(root)
     yield root, root_block
-    # a store may read ahead (Repo.prefetch): told which blocks come next, in order
+    # a store may read ahead (Repo.prefetch): told which blocks come next, in order, and
+    # when the walk is over (also when its reader stops early)
     prefetch = getattr(blocks, "prefetch", None)
-    links = _links(root, root_block)
-    if prefetch is not None and len(links) > 1:
-        prefetch(links)
-    stack: list[Iterator[CID]] = [iter(links)]
-    while stack:
-        for child in stack[-1]:
-            if sent is not None:
-                if child in sent:
-                    continue
-                sent.add(child)
-            data = fetch(blocks, child)
-            yield child, data
-            links = _links(child, data)
-            if prefetch is not None and len(links) > 1:
-                prefetch([c for c in links if sent is None or c not in sent])
-            if links:
-                if len(stack) > 10_000:
-                    raise DecodeError(f"the DAG under {root} is deeper than 10000 levels")
-                stack.append(iter(links))
-                break
-        else:
-            stack.pop()
+    try:
+        links = _links(root, root_block)
+        if prefetch is not None and len(links) > 1:
+            prefetch(links)
+        stack: list[Iterator[CID]] = [iter(links)]
+        while stack:
+            for child in stack[-1]:
+                if sent is not None:
+                    if child in sent:
+                        continue
+                    sent.add(child)
+                data = fetch(blocks, child)
+                yield child, data
+                links = _links(child, data)
+                if prefetch is not None and len(links) > 1:
+                    prefetch([c for c in links if sent is None or c not in sent])
+                if links:
+                    if len(stack) > 10_000:
+                        raise DecodeError(f"the DAG under {root} is deeper than 10000 levels")
+                    stack.append(iter(links))
+                    break
+            else:
+                stack.pop()
+    finally:
+        done = getattr(blocks, "prefetch_done", None)
+        if prefetch is not None and done is not None:
+            done()
 
 
 def _links(cid: CID, data: bytes) -> list[CID]:

@@ -111,10 +111,9 @@ class _Blocks:
     stops remembering: from then on a remembered block is handed out once and forgotten,
     and everything else is read through.
 
-    The repo's read-ahead (``Repo.prefetch``) is deliberately not passed on: a response
-    whose client goes away abandons its reader half-way, and the repo's prefetcher keeps
-    the blocks it fetched for that reader in flight for good (its window then stays full
-    and its queue grows with every later read)."""
+    The repo's read-ahead (``Repo.prefetch``) is deliberately not passed on: it is one
+    queue per repo, made for one sequential reader, and a web app answers many requests at
+    once from several threads."""
 
     def __init__(self, blocks: BlockGetter) -> None:
         self.blocks = blocks

@@ -261,6 +261,13 @@ class Repo(Interchange):
             pre = self._prefetcher = _Prefetcher(self.blocks)
         pre.request(cids)
 
+    def prefetch_done(self) -> None:
+        """The reader that asked for read-ahead is done (or abandoned its read): drop what
+        it asked for, so an abandoned read does not keep the read-ahead window full."""
+        pre = self.__dict__.get("_prefetcher")
+        if pre is not None:
+            pre.reset()
+
     # -- pins ---------------------------------------------------------------------------
     def pin(self, cid: CID | str, *, name: str = "", recursive: bool = True,
             meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
@@ -339,6 +346,14 @@ class _Prefetcher:
             return None
         self._fill()
         return fut.result()
+
+    def reset(self) -> None:
+        """Forget every request: a reader finished or gave up. Reads in flight finish on
+        their own and are dropped; later gets read directly until new requests come."""
+        self.queue.clear()
+        for fut in self.inflight.values():
+            fut.cancel()
+        self.inflight.clear()
 
     def close(self) -> None:
         self.queue.clear()
