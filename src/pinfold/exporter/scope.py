@@ -27,7 +27,7 @@ from ..codecs.links import links_of
 from ..codecs.unixfs import NodeType
 from ..errors import DecodeError, InvalidOptionError
 from . import _hamt
-from ._node import BlockGetter, Node, checked_file_size, decode, fetch
+from ._node import BlockGetter, Node, checked_file_size, decode, fetch, load
 from .paths import IPFSPath, Resolved, resolve
 
 SCOPES = ("block", "entity", "all")
@@ -213,8 +213,6 @@ def _file_range(blocks: BlockGetter, root: Node, lo: int, hi: int,
                 sent: set[CID] | None) -> Iterator[tuple[CID, bytes]]:
     """The blocks of the file under ``root`` that hold bytes ``[lo, hi)``: every node whose
     span overlaps the range, pre-order in link order (the root always)."""
-    from .files import _child
-
     # pending children: (cid, absolute offset of its first byte, declared size, parent)
     stack: list[tuple[CID, int, int, Node]] = []
     node, base = root, 0
@@ -238,7 +236,19 @@ def _file_range(blocks: BlockGetter, root: Node, lo: int, hi: int,
         if not stack:
             return
         cid, base, size, parent = stack.pop()
-        node = _child(blocks, cid, parent, size)
+        node = _file_child(blocks, cid, parent, size)
+
+
+def _file_child(blocks: BlockGetter, cid: CID, parent: Node, expected: int) -> Node:
+    """A child of a file node, which must be a file node holding ``expected`` bytes."""
+    node = load(blocks, cid)
+    if not node.is_file:
+        raise DecodeError(f"corrupt file DAG: {parent.cid} links to {cid}, a {node.kind} node")
+    actual = checked_file_size(node)
+    if actual != expected:
+        raise DecodeError(f"corrupt file DAG: {parent.cid} says child {cid} holds {expected}"
+                          f" bytes, it holds {actual}")
+    return node
 
 
 def _hamt_shards(blocks: BlockGetter, shard: Node,
