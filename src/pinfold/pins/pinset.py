@@ -19,6 +19,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
@@ -48,6 +49,9 @@ from .store import (
 
 MAX_NAME_BYTES = 255
 PIN_TYPES = ("recursive", "direct")
+# gc sweeps this many rows of ``refs`` (in key order) per block it frees, deleting those of
+# collected blocks (see PinSet._sweep_refs)
+SWEEP_FACTOR = 4
 
 
 class PinError(PinfoldError, ValueError):
@@ -826,38 +830,115 @@ class PinSet:
             c.execute("DELETE FROM unreferenced WHERE mh = ?", (mh,))
 
     # -- garbage collection -------------------------------------------------------------
-    def gc(self, *, full: bool = False, batch: int = 5000) -> GCResult:
+    def gc(self, *, full: bool = False, batch: int = 50000, chunk: int = 10000) -> GCResult:
         """Delete unreferenced blocks. ``full``: mark and sweep from the pins, repairing the
-        reference counts first if they disagree with the DAGs."""
+        reference counts first if they disagree with the DAGs.
+
+        Candidates come from the ``unreferenced`` list in key order, ``chunk`` at a time, at
+        most ``batch`` per transaction. A worker thread deletes a chunk's blocks while this one
+        lists the next chunk and takes this one off the list; the transaction commits only
+        after all its blocks are gone (a crash in between leaves them listed, and the next gc
+        finds them gone). The ``refs`` rows of collected blocks are left to
+        :meth:`_sweep_refs`: deleting them here would rewrite nearly every page of ``refs``
+        (its keys are random hashes), a cost that grows with the repo instead of with what gc
+        frees."""
         self.reap_leases()
         if full:
             return self._gc_full()
         result = GCResult()
-        while True:
-            with self.tx() as c:
-                rows = c.execute(
-                    """SELECT u.mh FROM unreferenced u LEFT JOIN refs r ON r.mh = u.mh
-                       WHERE COALESCE(r.rc, 0) = 0 AND COALESCE(r.dc, 0) = 0
-                       AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.mh = u.mh)
-                       LIMIT ?""", (batch,)).fetchall()
-                if not rows:
-                    c.execute(
-                        """DELETE FROM unreferenced WHERE mh IN (SELECT u.mh FROM unreferenced u
-                           JOIN refs r ON r.mh = u.mh WHERE r.rc > 0 OR r.dc > 0)""")
-                    return result
-                self._delete_blocks(c, [r[0] for r in rows], result)
+        chunk = max(1, min(chunk, batch))
+        with ThreadPoolExecutor(1, thread_name_prefix="pinfold-gc") as worker:
+            while True:
+                with self.tx() as c:
+                    rows = self._candidates(c, None, chunk)
+                    if not rows:
+                        # (a lookup per listed block: a join could walk every live row)
+                        c.execute(
+                            """DELETE FROM unreferenced WHERE EXISTS (SELECT 1 FROM refs r
+                               WHERE r.mh = unreferenced.mh AND (r.rc > 0 OR r.dc > 0))""")
+                        return result
+                    taken = 0
+                    while rows:
+                        mhs = [r[0] for r in rows]
+                        taken += len(mhs)
+                        deleting = worker.submit(self.blocks.delete_many, mhs)
+                        try:
+                            rows = (self._candidates(c, mhs[-1], min(chunk, batch - taken))
+                                    if taken < batch else [])
+                            # the list up to the chunk's last key, as one range: what else is
+                            # there is kept (counts > 0: dropped anyway once nothing is left)
+                            # or pending (its lease lists it again when it ends, if unreferenced)
+                            c.execute(
+                                """DELETE FROM unreferenced WHERE mh <= ? AND NOT EXISTS
+                                   (SELECT 1 FROM pending p WHERE p.mh = unreferenced.mh)""",
+                                (mhs[-1],))
+                            self._sweep_refs(c, SWEEP_FACTOR * len(mhs))
+                        finally:
+                            sizes = deleting.result()  # before the commit, whatever happened
+                        self._free(sizes, mhs, result)
 
-    def _delete_blocks(self, c: sqlite3.Connection, mhs: list[bytes], result: GCResult) -> None:
-        sizes = self.blocks.delete_many(mhs)
+    @staticmethod
+    def _candidates(c: sqlite3.Connection, after: bytes | None, limit: int) -> list[tuple]:
+        """The next blocks gc may delete, in key order: listed as unreferenced, both counts
+        zero (a drifted count keeps a block), not pending."""
+        return c.execute(
+            """SELECT u.mh FROM unreferenced u LEFT JOIN refs r ON r.mh = u.mh
+               WHERE u.mh > ? AND COALESCE(r.rc, 0) = 0 AND COALESCE(r.dc, 0) = 0
+               AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.mh = u.mh)
+               ORDER BY u.mh LIMIT ?""", (after or b"", limit)).fetchall()
+
+    @staticmethod
+    def _free(sizes: dict[bytes, int], mhs: list[bytes], result: GCResult) -> None:
         for mh in mhs:
             size = sizes.get(mh)
             if size is not None:
                 result.blocks += 1
                 result.bytes += size
                 result.freed.append(mh)
+
+    def _delete_blocks(self, c: sqlite3.Connection, mhs: list[bytes], result: GCResult) -> None:
+        self._free(self.blocks.delete_many(mhs), mhs, result)
         rows = [(mh,) for mh in mhs]
         c.executemany("DELETE FROM refs WHERE mh = ?", rows)
         c.executemany("DELETE FROM unreferenced WHERE mh = ?", rows)
+
+    @staticmethod
+    def _sweep_refs(c: sqlite3.Connection, budget: int) -> int:
+        """Delete the ``refs`` rows of collected blocks among the next ``budget`` rows of the
+        table (in key order, from where the last sweep stopped, wrapping round; in the
+        caller's transaction); return how many. Such a row has both counts zero and is neither
+        on the unreferenced list nor pending. Until swept it only remembers the CID and links
+        of its block, which stay right should the same bytes come back, and every use of a row
+        with zero counts checks that the block is there. gc sweeps :data:`SWEEP_FACTOR` rows
+        per block it collects: such rows stay below about ``1 / (SWEEP_FACTOR - 1)`` of the
+        table, and a sweep rewrites only the pages of its stretch."""
+        deleted = 0
+        if budget <= 0:
+            return deleted
+        stale = """rc = 0 AND dc = 0
+                   AND NOT EXISTS (SELECT 1 FROM unreferenced u WHERE u.mh = refs.mh)
+                   AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.mh = refs.mh)"""
+        row = c.execute("SELECT value FROM meta WHERE key = 'refs_sweep'").fetchone()
+        start = bytes.fromhex(row[0]) if row else b""
+        for _lap in range(2):  # at most once round the table
+            end = c.execute("SELECT mh FROM refs WHERE mh > ? ORDER BY mh LIMIT 1 OFFSET ?",
+                            (start, budget - 1)).fetchone()
+            if end is not None:
+                deleted += c.execute(f"DELETE FROM refs WHERE mh > ? AND mh <= ? AND {stale}",
+                                     (start, end[0])).rowcount
+                start = end[0]
+                break
+            # the rest of the table is shorter than the budget: to its end, then on from
+            # its start
+            budget -= c.execute("SELECT COUNT(*) FROM refs WHERE mh > ?", (start,)).fetchone()[0]
+            deleted += c.execute(f"DELETE FROM refs WHERE mh > ? AND {stale}",
+                                 (start,)).rowcount
+            start = b""
+            if budget <= 0:
+                break
+        c.execute("INSERT INTO meta(key, value) VALUES ('refs_sweep', ?) ON CONFLICT(key)"
+                  " DO UPDATE SET value = excluded.value", (start.hex(),))
+        return deleted
 
     def recount(self) -> tuple[dict[bytes, list], list[Problem]]:
         """Reference counts recomputed from the pins by walking their DAGs:
