@@ -955,3 +955,220 @@ def test_cli_uses_pinfold_repo_from_the_environment(tmp_path, capsysbinary, monk
     cli(capsysbinary, "init", "--repo", other, "--no-fsync")
     code, out, _ = cli(capsysbinary, "pin", "ls", "--repo", other)
     assert code == 0 and out == b""
+
+
+# -- gc at scale: chunks and batches, the refs sweep, parallel deletes; read-ahead ---------------
+def _zero_rows(repo: Repo) -> set[bytes]:
+    return {r[0] for r in repo.pins.conn.execute("SELECT mh FROM refs WHERE rc = 0 AND dc = 0")}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_gc_in_small_chunks_and_batches_frees_what_one_pass_frees(make_repo, kind):
+    one, many = make_repo(kind), make_repo(kind)
+    _build_history(one)
+    _build_history(many)
+    for r in (one, many):  # more garbage, some of it shared with what stays pinned
+        r.add([Entry("g/same.bin", content=SAME), Entry("g/own.bin", content=blob("g", 9 * CHUNK))],
+              pin=False, **OPTS)
+    a = one.gc()
+    b = many.pins.gc(batch=5, chunk=2)  # many transactions, several chunks in each
+    assert set(a.freed) == set(b.freed) != set()
+    assert (a.blocks, a.bytes) == (b.blocks, b.bytes)
+    assert stored(one) == stored(many)
+    assert many.pins.conn.execute("SELECT COUNT(*) FROM unreferenced").fetchone()[0] == 0
+    assert many.verify() == [] and many.pins.check_counts() == []
+    assert many.gc().blocks == 0 and many.gc(full=True).blocks == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_gc_in_chunks_skips_pending_blocks_and_they_are_listed_again(make_repo, kind):
+    repo = make_repo(kind)
+    loose = [repo.block_put(b"loose block %d" % i) for i in range(12)]
+    kept = repo.block_put(b"kept block", pin=True)
+    with repo.pins.lease() as lease:
+        lease.record([(c, []) for c in loose[::2]])  # an import in progress writes them again
+        freed = repo.pins.gc(batch=4, chunk=3)
+        assert set(freed.freed) == {c.multihash for c in loose[1::2]}
+        assert all(repo.has(c) for c in loose[::2])
+    # the import ended without pinning them: collectable again
+    assert set(repo.gc().freed) == {c.multihash for c in loose[::2]}
+    assert repo.has(kept) and repo.verify() == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_gc_sweeps_the_refs_rows_of_what_it_collected(make_repo, kind):
+    repo = make_repo(kind)
+    keep = repo.add(blob("keep", 30 * CHUNK), **OPTS).root
+    junk = repo.add(blob("junk", 30 * CHUNK), pin=False, **OPTS).root
+    junk_blocks = dag_blocks(repo, junk)
+    assert _zero_rows(repo) == junk_blocks
+    assert set(repo.gc().freed) == junk_blocks
+    # SWEEP_FACTOR rows per freed block: more than this table holds, so all of them
+    assert _zero_rows(repo) == set()
+    assert repo.pins.check_counts() == [] and repo.verify() == []
+    assert dag_blocks(repo, keep)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_refs_rows_left_by_gc_are_harmless_until_swept(make_repo, kind, monkeypatch):
+    from pinfold.pins import pinset
+
+    repo = make_repo(kind)
+    content = blob("again", 12 * CHUNK)
+    keep = repo.add(blob("keep", 4 * CHUNK), **OPTS).root
+    junk = repo.add(content, pin=False, **OPTS).root
+    junk_blocks = dag_blocks(repo, junk)
+    monkeypatch.setattr(pinset, "SWEEP_FACTOR", 0)  # gc leaves the rows of what it collects
+    assert set(repo.gc().freed) == junk_blocks
+    assert _zero_rows(repo) == junk_blocks
+    assert repo.verify() == [] and repo.pins.check_counts() == []
+    # a row without its block does not make the block present
+    with pytest.raises(BlockNotFoundError):
+        repo.pin(junk)
+    assert repo.pin(junk, queue=True).status == "queued"
+    # the same bytes come back: the queued pin completes, counts and links are right
+    assert repo.add(content, pin=False, **OPTS).root == junk
+    assert [p.status for p in repo.pins.list(cid=junk)] == ["pinned"]
+    assert dag_blocks(repo, junk) == junk_blocks
+    assert repo.verify() == [] and repo.pins.check_counts() == []
+    repo.unpin(junk)
+    assert set(repo.gc().freed) == junk_blocks
+    # a full gc drops such rows; so does the sweep of a later gc
+    assert repo.gc(full=True).blocks == 0
+    assert _zero_rows(repo) == set()
+    monkeypatch.setattr(pinset, "SWEEP_FACTOR", 4)
+    repo.add(content, pin=False, **OPTS)
+    assert set(repo.gc().freed) == junk_blocks
+    assert _zero_rows(repo) == set()
+    assert dag_blocks(repo, keep) and repo.verify() == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_refs_sweep_goes_round_the_table_a_stretch_at_a_time(make_repo, kind, monkeypatch):
+    from pinfold.pins import pinset
+
+    repo = make_repo(kind)
+    repo.add(blob("keep", 50 * CHUNK), **OPTS)
+    junk_blocks = dag_blocks(repo, repo.add(blob("junk", 20 * CHUNK), pin=False, **OPTS).root)
+    monkeypatch.setattr(pinset, "SWEEP_FACTOR", 0)
+    repo.gc()
+    total = repo.pins.conn.execute("SELECT COUNT(*) FROM refs").fetchone()[0]
+    assert _zero_rows(repo) == junk_blocks and total > 2 * len(junk_blocks)
+    budget, deleted, calls = 7, 0, 0
+    while _zero_rows(repo):
+        with repo.pins.tx() as c:
+            deleted += repo.pins._sweep_refs(c, budget)
+        calls += 1
+        assert calls <= total // budget + 2, "the sweep does not get round the table"
+    assert deleted == len(junk_blocks)
+    assert repo.pins.conn.execute("SELECT COUNT(*) FROM refs").fetchone()[0] == total - deleted
+    assert repo.verify() == [] and repo.pins.check_counts() == []
+
+
+def _many_blocks(n: int) -> list[Block]:
+    return [Block(raw_cid(b"block %d" % i), b"block %d" % i) for i in range(n)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_delete_many_skips_missing_blocks_in_any_order(tmp_path, backend, monkeypatch):
+    from pinfold.blockstore import FlatFSBlockstore, flatfs
+
+    monkeypatch.setattr(flatfs, "_PARALLEL_MIN", 16)  # the threaded path, on a small batch
+    monkeypatch.setattr(flatfs, "DELETE_WORKERS", 4)
+    store = (FlatFSBlockstore(tmp_path / "b", fsync=False) if backend == "fs"
+             else LMDBBlockstore(tmp_path / "b", fsync=False))
+    try:
+        blocks = _many_blocks(300)
+        store.put_many(blocks)
+        for b in blocks[:7]:
+            store.delete(b.cid)
+        mhs = [b.cid.multihash for b in blocks] + [raw_cid(b"never stored").multihash]
+        random.Random(3).shuffle(mhs)
+        sizes = store.delete_many(mhs)
+        assert sizes == {b.cid.multihash: len(b.data) for b in blocks[7:]}
+        assert list(store.keys()) == []
+        assert store.delete_many(mhs[:20]) == {}
+    finally:
+        store.close()
+
+
+def test_flatfs_keys_are_base32_of_the_multihash():
+    import base64
+
+    from pinfold.blockstore.flatfs import key_to_mh, mh_to_key
+
+    rng = random.Random(5)
+    for n in list(range(0, 80)) + [34, 34, 36, 66]:
+        mh = rng.randbytes(n)
+        key = mh_to_key(mh)
+        assert key == base64.b32encode(mh).decode("ascii").rstrip("=")
+        assert key_to_mh(key) == mh
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_read_ahead_covers_a_file_whose_root_has_more_children_than_the_window(make_repo,
+                                                                               backend):
+    import threading
+
+    repo = make_repo(backend)
+    content = blob("wide", 400 * 1024)
+    root = repo.add(content, chunker="size-1024", max_links=20).root  # 20 x 20 leaves
+    assert len(links_of(root, repo.block_get(root))) == 20
+    direct: list[CID] = []
+    get = repo.blocks.get
+
+    def spy(cid):
+        if threading.current_thread() is threading.main_thread():
+            direct.append(cid)
+        return get(cid)
+
+    repo.blocks.get = spy
+    try:
+        assert b"".join(pinfold.exporter.cat(repo, root)) == content
+        # only the root is read on the reader's thread; every other block was read ahead
+        assert direct == [root]
+        direct.clear()
+        assert b"".join(pinfold.exporter.cat(repo, root, offset=1000, length=300_000)) \
+            == content[1000:301_000]
+        assert direct == [root]
+    finally:
+        del repo.blocks.get
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cat_reads_dag_pb_leaves_however_they_are_framed(make_repo, backend):
+    from pinfold.codecs import dagpb, unixfs
+    from pinfold.codecs.unixfs import NodeType, UnixFSData
+
+    repo = make_repo(backend)
+    chunks = [blob("c0", 3000), blob("c1", 2000), b"", blob("c3", 10), blob("c4", 500)]
+    leaves = [
+        unixfs.dagpb_leaf_block(chunks[0]),  # as importers write them
+        unixfs.dagpb_leaf_block(chunks[1], NodeType.RAW),  # trickle's Raw leaves
+        unixfs.dagpb_leaf_block(chunks[2]),
+        dagpb.encode_node([], unixfs.encode(UnixFSData(NodeType.FILE, chunks[3]))),  # no filesize
+        dagpb.encode_node([], unixfs.encode(UnixFSData(NodeType.RAW, chunks[4], 500, mode=0o644))),
+    ]
+    fn = get_hash("sha2-256")
+    cids = [CID.v0(fn.multihash(b)) for b in leaves]
+    root_block = dagpb.encode_node(
+        [(c.bytes, b"", len(b)) for c, b in zip(cids, leaves, strict=True)],
+        unixfs.encode(UnixFSData(NodeType.FILE, None, sum(map(len, chunks)),
+                                 [len(c) for c in chunks])))
+    root = CID.v0(fn.multihash(root_block))
+    repo.blocks.put_many([Block(c, b) for c, b in zip(cids, leaves, strict=True)]
+                         + [Block(root, root_block)])
+    content = b"".join(chunks)
+    assert b"".join(pinfold.exporter.cat(repo, root)) == content
+    assert b"".join(pinfold.exporter.cat(repo, root, offset=2990, length=3020)) \
+        == content[2990:6010]
+    # a leaf whose size disagrees with its parent is still refused
+    bad = unixfs.dagpb_leaf_block(blob("bad", 2001))
+    bad_cid = CID.v0(fn.multihash(bad))
+    bad_root_block = dagpb.encode_node(
+        [(bad_cid.bytes, b"", len(bad))],
+        unixfs.encode(UnixFSData(NodeType.FILE, None, 2000, [2000])))
+    bad_root = CID.v0(fn.multihash(bad_root_block))
+    repo.blocks.put_many([Block(bad_cid, bad), Block(bad_root, bad_root_block)])
+    with pytest.raises(pinfold.errors.DecodeError, match="holds 2000 bytes, it holds 2001"):
+        b"".join(pinfold.exporter.cat(repo, bad_root))

@@ -174,20 +174,20 @@ class FlatFSBlockstore(BaseBlockstore):
             return self._unlink_shards(shards)
         out: dict[bytes, int] = {}
         stat = os.stat
-        groups: list[list[tuple[str, bytes]]] = []
-        for shard, names in shards:
-            prefix = os.path.join(self.path, shard, "")
-            group = []
-            for name, mh in names:
-                path = prefix + name
-                try:
-                    out[mh] = stat(path).st_size
-                except FileNotFoundError:
-                    continue
-                group.append((path, mh))
-            if group:
-                groups.append(group)
         with ThreadPoolExecutor(workers, thread_name_prefix="pinfold-unlink") as pool:
+            groups: list[list[tuple[str, bytes]]] = []
+            for shard, names in shards:
+                prefix = os.path.join(self.path, shard, "")
+                group = []
+                for name, mh in names:
+                    path = prefix + name
+                    try:
+                        out[mh] = stat(path).st_size
+                    except FileNotFoundError:
+                        continue
+                    group.append((path, mh))
+                if group:
+                    groups.append(group)
             for gone in pool.map(_unlink_paths, [groups[i::workers] for i in range(workers)]):
                 for mh in gone:
                     out.pop(mh, None)

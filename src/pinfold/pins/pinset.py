@@ -830,7 +830,7 @@ class PinSet:
             c.execute("DELETE FROM unreferenced WHERE mh = ?", (mh,))
 
     # -- garbage collection -------------------------------------------------------------
-    def gc(self, *, full: bool = False, batch: int = 50000, chunk: int = 10000) -> GCResult:
+    def gc(self, *, full: bool = False, batch: int = 50000, chunk: int = 25000) -> GCResult:
         """Delete unreferenced blocks. ``full``: mark and sweep from the pins, repairing the
         reference counts first if they disagree with the DAGs.
 
@@ -910,8 +910,9 @@ class PinSet:
         on the unreferenced list nor pending. Until swept it only remembers the CID and links
         of its block, which stay right should the same bytes come back, and every use of a row
         with zero counts checks that the block is there. gc sweeps :data:`SWEEP_FACTOR` rows
-        per block it collects: such rows stay below about ``1 / (SWEEP_FACTOR - 1)`` of the
-        table, and a sweep rewrites only the pages of its stretch."""
+        per block it collects: under steady churn such rows settle at about
+        ``1 / (SWEEP_FACTOR - 1)`` of the other rows (``gc --full`` drops them all), and a
+        sweep rewrites only the pages of its stretch, not pages all over the table."""
         deleted = 0
         if budget <= 0:
             return deleted
