@@ -25,6 +25,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
@@ -34,6 +35,7 @@ from _common import make_file, sha256_seconds  # noqa: E402
 
 import pinfold  # noqa: E402
 from pinfold import exporter  # noqa: E402
+from pinfold.blockstore.flatfs import DELETE_WORKERS  # noqa: E402
 from pinfold.repo import Repo  # noqa: E402
 
 CAT_ROUNDS = 3
@@ -150,8 +152,44 @@ def bench_gc(backend: str, root: str, gc_blocks: int, scales: list[int], sync: b
         gc_s, freed = timed(repo.gc)
         print(f"repo of {total:>8} blocks: unpin {unpin_s:5.2f} s, gc of {freed.blocks} blocks"
               f" {gc_s:5.2f} s (target < 2 s){'' if sync else ' (no sync)'}", flush=True)
+        if backend == "fs":
+            floor_s = unlink_floor(repo, gc_blocks, freed.freed, sync)
+            print(f"  the kernel's floor: the same {len(freed.freed)} files written back and "
+                  f"unlinked bare by {DELETE_WORKERS} threads: {floor_s:5.2f} s", flush=True)
         repo.close()
         shutil.rmtree(os.path.join(root, f"gc{scale}"))
+
+
+def unlink_floor(repo: Repo, gc_blocks: int, mhs: list[bytes], sync: bool) -> float:
+    """Seconds to unlink the files gc just deleted, with nothing else to do: the DAG is added
+    again (same files, same directories), written out, and its files unlinked by as many
+    threads as the flatfs backend uses, each taking whole shard directories, without
+    statting, SQLite or a thread pool. What gc costs beyond this is pinfold's."""
+    target = repo.add(_blocks_source(gc_blocks, seed=0), chunker="size-1024", raw_leaves=True)
+    paths = sorted(repo.blocks._file(mh) for mh in mhs)
+    by_dir: dict[str, list[str]] = {}
+    for p in paths:
+        by_dir.setdefault(os.path.dirname(p), []).append(p)
+    dirs = sorted(by_dir)
+    shares = [[p for d in dirs[i::DELETE_WORKERS] for p in by_dir[d]]
+              for i in range(DELETE_WORKERS)]
+    if sync:
+        os.sync()
+
+    def run(share: list[str]) -> None:
+        for p in share:
+            os.unlink(p)
+
+    threads = [threading.Thread(target=run, args=(share,)) for share in shares]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    repo.unpin(target.root)
+    repo.gc()  # the DAG's other blocks, and its refs
+    return elapsed
 
 
 def _blocks_source(blocks: int, seed: int) -> bytes:

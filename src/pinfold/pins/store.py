@@ -82,7 +82,9 @@ CREATE TABLE IF NOT EXISTS refs (
     dc INTEGER NOT NULL DEFAULT 0,
     links BLOB
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS refs_live ON refs(rc) WHERE rc > 0;
+-- (no index on rc: nearly every row is live, so one would only double the pages that a pin or
+-- an unpin rewrites, at random places, and its cost grew with the repo; dropped from old repos)
+DROP INDEX IF EXISTS refs_live;
 -- blocks that nothing references any more: what gc looks at (cost follows what it frees)
 CREATE TABLE IF NOT EXISTS unreferenced (mh BLOB PRIMARY KEY) WITHOUT ROWID;
 -- imports in progress: their blocks are never collected
