@@ -114,6 +114,8 @@ def test_dag_export_scopes_and_ranges(capsysbinary, repo_args, tmp_path):
     assert export("--dag-scope", "block") == [root]
     assert export("--entity-bytes", "0:10") == everything[:2]
     assert export("--entity-bytes=-1:*") == [root, everything[-1]]
+    assert export("--entity-bytes", "-1:*") == [root, everything[-1]]  # as the spec writes it
+    assert export("--entity-bytes", "-3:-2") == [root, everything[-1]]
     assert export("--entity-bytes", "2000000:*") == [root]
     code, _, err = cli(capsysbinary, "dag", "export", root, "--entity-bytes", "x", *repo_args)
     one_line_error(code, err, "entity-bytes")
