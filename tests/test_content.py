@@ -387,6 +387,25 @@ def test_like_escapes_glob_characters(repo):
     assert like("a*b", "notLike") == {"axb", "a?b", "[x]", "x", "café"}
 
 
+def test_like_backslash_makes_wildcards_literal(repo):
+    for value in ("50%", "50x", "a_b", "axb", "a\\b", "a\\", "a*", "ab"):
+        pin_block(repo, f"esc-{value}", value, meta={"v": value})
+
+    def like(pattern, op="like"):
+        return name_set(repo, meta={"v": {"value": pattern, "op": op}})
+
+    assert like("50%") == {"50%", "50x"}
+    assert like("50\\%") == {"50%"}
+    assert like("a\\_b") == {"a_b"}
+    assert like("a_b") == {"a_b", "axb", "a\\b"}
+    assert like("a\\\\b") == {"a\\b"}  # an escaped backslash
+    assert like("a\\") == {"a\\"}  # a trailing backslash stands for itself
+    assert like("a\\*") == {"a*"}  # an escaped GLOB character stays literal
+    assert like("%\\%%") == {"50%"}
+    assert like("A\\_B", "iLike") == {"a_b"}
+    assert like("50\\%", "notLike") == {"50x", "a_b", "axb", "a\\b", "a\\", "a*", "ab"}
+
+
 def test_case_insensitive_like_folds_non_ascii_letters(repo):
     """iLike must match a value whose non-ASCII letters have the same or another case. Found:
     query.py lower-cases the pattern in Python but the value with SQLite's ASCII-only lower(),

@@ -71,10 +71,15 @@ def to_ns(value: Any) -> int:
 
 
 def _like_to_glob(pattern: str) -> str:
-    """SQL LIKE (``%``, ``_``) as a case-sensitive GLOB pattern."""
+    """SQL LIKE (``%``, ``_``; a backslash makes the next character literal, as in
+    PostgreSQL's LIKE, which Pinata's filters use) as a case-sensitive GLOB pattern."""
     out = []
-    for ch in pattern:
-        if ch == "%":
+    chars = iter(pattern)
+    for ch in chars:
+        if ch == "\\":
+            ch = next(chars, "\\")  # a trailing backslash stands for itself
+            out.append(f"[{ch}]" if ch in "*?[" else ch)
+        elif ch == "%":
             out.append("*")
         elif ch == "_":
             out.append("?")
