@@ -125,11 +125,35 @@ def test_go_car_v2_payload_is_our_export(make_repo):
     assert [c for c, _ in select(repo, root, scope="entity")] == [root]
 
 
-def test_go_car_v2_fixture_old_index_is_reported_not_fatal():
+def test_go_car_v2_fixture_index_without_codec_prefix_is_read_and_checked():
     s = inspect(io.BytesIO(V2_BASIC))
     assert s.version == 2 and s.blocks == 5 and s.data_offset == 51 and s.data_size == 448
+    assert s.index_codec == "car-index-sorted" and s.index_entries == 5 and s.problems == []
+    header = V2Header.decode(V2_BASIC[len(PRAGMA):51])
+    index = CarIndex.decode(V2_BASIC[header.index_offset:])
+    assert index.unprefixed and index.codec == 0x0400
+    car = CarReader(io.BytesIO(V2_BASIC))
+    for cid, _ in car:  # every block's offset in the payload is the one the index gives
+        assert len(index.offsets(cid.multihash)) == 1
+    # written back, it gets the prefix, and reads the same
+    again = CarIndex.decode(index.encode())
+    assert not again.unprefixed and again.buckets == index.buckets
+    # one wrong byte in it (a bucket length off by one) and it is neither form
+    broken = bytearray(V2_BASIC)
+    broken[header.index_offset + 8] += 1
+    s = inspect(io.BytesIO(bytes(broken)))
     assert s.index_codec is None
-    assert any("unsupported CARv2 index format" in p for p in s.problems)
+    assert any("unsupported CARv2 index format 0x1" in p for p in s.problems)
+
+
+def test_unknown_index_codec_is_reported_not_fatal():
+    root, blocks = small_dag()
+    v1 = build_car([root], blocks)
+    index = bytes([0x82, 0x08]) + b"\x01\x00\x00\x00"  # varint 0x0402, then a stray count
+    raw = V2Header(0, 51, len(v1), 51 + len(v1)).encode() + v1 + index
+    s = inspect(io.BytesIO(raw))
+    assert s.blocks == len(blocks) and s.index_codec is None
+    assert any("unsupported CARv2 index format 0x402" in p for p in s.problems)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

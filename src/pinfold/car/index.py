@@ -35,6 +35,8 @@ class CarIndex:
     codec: int = MULTIHASH_INDEX_SORTED
     # {hash code or None: {digest length: sorted [(digest, offset)]}}
     buckets: dict[int | None, dict[int, list[tuple[bytes, int]]]] = field(default_factory=dict)
+    # read from an early go-car CARv2, whose IndexSorted had no codec prefix (written with one)
+    unprefixed: bool = False
 
     @classmethod
     def build(cls, entries: Iterable[tuple[bytes, int]],
@@ -96,11 +98,26 @@ class CarIndex:
                 (code,), pos = _unpack("<Q", data, pos)
                 buckets[code], pos = _decode_sorted(data, pos)
         else:
-            raise CarError(f"unsupported CARv2 index format 0x{codec:x}"
-                           " (pinfold reads 0x400 and 0x401)")
+            legacy = _decode_unprefixed(data)
+            if legacy is None:
+                raise CarError(f"unsupported CARv2 index format 0x{codec:x}"
+                               " (pinfold reads 0x400 and 0x401)")
+            return legacy
         if pos != len(data):
             raise CarError(f"malformed CARv2 index: {len(data) - pos} bytes after its end")
         return cls(codec, buckets)
+
+
+def _decode_unprefixed(data: bytes) -> CarIndex | None:
+    """An ``IndexSorted`` body with no codec in front, as go-car wrote CARv2 indexes before
+    they carried one; None unless the whole of ``data`` reads as exactly that."""
+    try:
+        ws, pos = _decode_sorted(data, 0)
+    except CarError:
+        return None
+    if pos != len(data) or not ws:
+        return None
+    return CarIndex(INDEX_SORTED, {None: ws}, unprefixed=True)
 
 
 def _encode_sorted(widths: dict[int, list[tuple[bytes, int]]]) -> bytes:
