@@ -114,7 +114,13 @@ def _child(blocks: BlockGetter, cid: CID, parent: Node, expected: int) -> Node |
         data = _leaf_data(block, expected)
         if data is not None:
             return data
-    node = decode(cid, block)
+    return checked_child(decode(cid, block), parent, expected)
+
+
+def checked_child(node: Node, parent: Node, expected: int) -> Node:
+    """``node``, a child of the file node ``parent``; it must be a file node holding
+    ``expected`` bytes, as the parent's blocksizes say."""
+    cid = node.cid
     if not node.is_file:
         raise DecodeError(
             f"corrupt file DAG: {parent.cid} links to {cid}, a {_kind_name(node)} node"

@@ -28,6 +28,7 @@ from ..codecs.unixfs import NodeType
 from ..errors import DecodeError, InvalidOptionError
 from . import _hamt
 from ._node import BlockGetter, Node, checked_file_size, decode, fetch, load
+from .files import checked_child
 from .paths import IPFSPath, Resolved, resolve
 
 SCOPES = ("block", "entity", "all")
@@ -236,19 +237,8 @@ def _file_range(blocks: BlockGetter, root: Node, lo: int, hi: int,
         if not stack:
             return
         cid, base, size, parent = stack.pop()
-        node = _file_child(blocks, cid, parent, size)
-
-
-def _file_child(blocks: BlockGetter, cid: CID, parent: Node, expected: int) -> Node:
-    """A child of a file node, which must be a file node holding ``expected`` bytes."""
-    node = load(blocks, cid)
-    if not node.is_file:
-        raise DecodeError(f"corrupt file DAG: {parent.cid} links to {cid}, a {node.kind} node")
-    actual = checked_file_size(node)
-    if actual != expected:
-        raise DecodeError(f"corrupt file DAG: {parent.cid} says child {cid} holds {expected}"
-                          f" bytes, it holds {actual}")
-    return node
+        # the whole node, not files._child's leaf data: the block itself is selected
+        node = checked_child(load(blocks, cid), parent, size)
 
 
 def _hamt_shards(blocks: BlockGetter, shard: Node,
