@@ -163,31 +163,27 @@ class FlatFSBlockstore(BaseBlockstore):
         by_shard: dict[str, list[tuple[str, bytes]]] = {}
         for mh in mhs:
             key = mh_to_key(mh)
-            d = key[-3:-1] if len(key) >= 3 else shard_dir(key)
-            names = by_shard.get(d)
-            if names is None:
-                names = by_shard[d] = []
-            names.append((key + _SUFFIX, mh))
+            by_shard.setdefault(shard_dir(key), []).append((key + _SUFFIX, mh))
         shards = sorted(by_shard.items())
         workers = min(DELETE_WORKERS, len(shards))
         if len(mhs) < _PARALLEL_MIN or workers < 2 or _faults.ENABLED:
             return self._unlink_shards(shards)
         out: dict[bytes, int] = {}
         stat = os.stat
+        groups: list[list[tuple[str, bytes]]] = []
+        for shard, names in shards:
+            prefix = os.path.join(self.path, shard, "")
+            group = []
+            for name, mh in names:
+                path = prefix + name
+                try:
+                    out[mh] = stat(path).st_size
+                except FileNotFoundError:
+                    continue
+                group.append((path, mh))
+            if group:
+                groups.append(group)
         with ThreadPoolExecutor(workers, thread_name_prefix="pinfold-unlink") as pool:
-            groups: list[list[tuple[str, bytes]]] = []
-            for shard, names in shards:
-                prefix = os.path.join(self.path, shard, "")
-                group = []
-                for name, mh in names:
-                    path = prefix + name
-                    try:
-                        out[mh] = stat(path).st_size
-                    except FileNotFoundError:
-                        continue
-                    group.append((path, mh))
-                if group:
-                    groups.append(group)
             for gone in pool.map(_unlink_paths, [groups[i::workers] for i in range(workers)]):
                 for mh in gone:
                     out.pop(mh, None)
