@@ -43,7 +43,7 @@ CAT_ROUNDS = 3
 STORE_ROUNDS = 5
 
 
-def disk_ceiling(where: str, target: str, path: str) -> float:
+def disk_ceiling(target: str, path: str) -> float:
     """Seconds to write the file's bytes to one new file ``target`` and fsync it."""
     buf = bytearray(4 << 20)
     start = time.perf_counter()
@@ -93,7 +93,7 @@ def bench_store_cat(backend: str, root: str, path: str, size: int, sha_s: float,
         if repo is not None:
             repo.close()
         os.sync()
-        ceilings.append(disk_ceiling(root, os.path.join(root, f"ceiling{r}.bin"), path))
+        ceilings.append(disk_ceiling(os.path.join(root, f"ceiling{r}.bin"), path))
         os.sync()
         repo = Repo.init(os.path.join(root, f"repo{r}"), backend=backend)
         add_s, result = timed(lambda repo=repo: repo.add(path))
