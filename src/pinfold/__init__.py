@@ -31,6 +31,7 @@ from .importer import (
     cid_of_json,
     iter_blocks,
 )
+from .numbers import NumberError
 
 __version__ = "0.1.0"
 
@@ -73,6 +74,7 @@ __all__ = [
     "Mtime",
     "Names",
     "NotAFileError",
+    "NumberError",
     "PathNotFoundError",
     "PinfoldError",
     "ProgressEvent",

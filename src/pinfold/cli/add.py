@@ -23,6 +23,7 @@ from .common import (
     parse_mode,
     parse_size,
     repo_options,
+    signed_int,
 )
 from .progress import ProgressBar
 
@@ -74,7 +75,7 @@ def register(sub: Subcommands) -> None:
     add.add_argument("--preserve-mode", action="store_true", help="store each file's mode")
     add.add_argument("--preserve-mtime", action="store_true", help="store each file's mtime")
     add.add_argument("--mode", type=parse_mode, help="store this mode (octal) on every entry")
-    add.add_argument("--mtime", type=int, help="store this mtime (seconds) on every entry")
+    add.add_argument("--mtime", type=signed_int, help="store this mtime (seconds) on every entry")
     add.add_argument("--mtime-nsecs", type=nonneg_int, help="nanoseconds part of --mtime")
     add.add_argument("--stdin-name", default="", help="name for data read from stdin")
     add.add_argument("--cid-base", help="multibase for printed CIDs (base32, base36, ...)")

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..cid import CID
-from .meta import Value, check_key_count, check_meta
+from .meta import Value, check_key_count, check_meta, stored_text
 from .query import Query, validate
 from .records import Group, Page, Pin, PinError, check_name
 from .sqlquery import build
@@ -214,6 +214,7 @@ class Catalogue:
         for g in groups:
             if not isinstance(g, str) or not g:
                 raise PinError(f"a group is a non-empty name or id, not {g!r}")
+            stored_text(g, "group", PinError)
             row = c.execute("SELECT id FROM groups WHERE id = ? OR name = ?", (g, g)).fetchone()
             if row is None:
                 if not create:

@@ -33,13 +33,24 @@ every match, ignoring ``limit`` and ``cursor``; ``Page.cursor`` is ``None`` on t
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..cid import CID
-from .meta import STRING, TIME, MetadataError, MetaFilter, filters_from_json, parse_time, typed
+from ..numbers import INT64_MIN, NumberError, check_int, parse_int
+from .meta import (
+    STRING,
+    TIME,
+    MetadataError,
+    MetaFilter,
+    filters_from_json,
+    parse_time,
+    stored_text,
+    typed,
+)
 
 STATUSES = ("queued", "pinning", "pinned", "failed")
 MATCHES = ("exact", "iexact", "partial", "ipartial")
@@ -87,9 +98,9 @@ def make_query(group_id: Callable[[str], str], *, cid: Any = None, name: str | N
     if meta:
         filters.extend(filters_from_json(meta))
     try:
-        cur = int(cursor) if cursor is not None else None
-    except (TypeError, ValueError):
-        raise QueryError(f"bad cursor {cursor!r}") from None
+        cur = None if cursor is None else parse_int(str(cursor), "cursor", minimum=INT64_MIN)
+    except NumberError as exc:
+        raise QueryError(f"bad {exc}") from None
     return Query(
         cids=cids, name=name, match=match, status=statuses, group=group_ref,
         before=to_ns(before) if before is not None else None,
@@ -101,10 +112,23 @@ def make_query(group_id: Callable[[str], str], *, cid: Any = None, name: str | N
 
 def validate(q: Query) -> None:
     """Refuse a query no pin set can run (every implementation calls this first)."""
+    for what, value in (("min_size", q.min_size), ("max_size", q.max_size),
+                        ("limit", q.limit), ("cursor", q.cursor)):
+        if value is not None:  # the engines' integers are 64-bit
+            try:
+                if type(value) is not int:
+                    raise NumberError(what, f"{value!r} is not an integer")
+                # a page probes one pin past ``limit``: that too must fit the engines
+                check_int(value, what, minimum=-_I64 - 1,
+                          maximum=_I64 - 1 if what == "limit" else _I64)
+            except NumberError as exc:
+                raise QueryError(str(exc)) from None
     if q.limit is not None and q.limit < 1:
         raise QueryError("limit must be at least 1")
     if q.name is not None and q.match not in MATCHES:
         raise QueryError(f"unknown name match {q.match!r} (use {', '.join(MATCHES)})")
+    if q.name is not None:
+        stored_text(q.name, "name filter", QueryError)
     if q.status is not None:
         bad = [s for s in q.status if s not in STATUSES]
         if bad:
@@ -123,6 +147,8 @@ def to_ns(value: Any) -> int:
     if isinstance(value, int):
         ns = value
     elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise QueryError(f"not a time: {value!r}")
         ns = int(value * 1e9)
     else:
         if isinstance(value, str):

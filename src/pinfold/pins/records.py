@@ -12,7 +12,7 @@ from typing import Any
 from ..cid import CID
 from ..errors import PinfoldError
 from .limits import MAX_NAME_BYTES
-from .meta import typed
+from .meta import stored_text, typed
 
 PIN_TYPES = ("recursive", "direct")
 
@@ -93,7 +93,7 @@ def check_name(name: str) -> str:
     """A pin's or a group's name: a string of at most :data:`MAX_NAME_BYTES` UTF-8 bytes."""
     if not isinstance(name, str):
         raise PinError(f"pin name must be a string, not {type(name).__name__}")
-    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+    if len(stored_text(name, "pin name", PinError)) > MAX_NAME_BYTES:
         raise PinError(f"pin name is longer than {MAX_NAME_BYTES} bytes")
     return name
 
