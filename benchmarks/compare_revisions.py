@@ -43,11 +43,12 @@ def main() -> int:
     ap.add_argument("new")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--out", default=None, help="where to keep each run's output")
-    ap.add_argument("script", nargs=argparse.REMAINDER, help="-- SCRIPT [ARGS...]")
-    args = ap.parse_args()
-    script = args.script[1:] if args.script[:1] == ["--"] else args.script
-    if not script:
+    argv = sys.argv[1:]
+    if "--" not in argv or argv.index("--") == len(argv) - 1:
         ap.error("name the benchmark script after --")
+    cut = argv.index("--")
+    args = ap.parse_args(argv[:cut])
+    script = argv[cut + 1:]
     out = args.out or tempfile.mkdtemp(prefix="pinfold-compare-")
     os.makedirs(out, exist_ok=True)
     outputs: dict[str, list[list[str]]] = {"old": [], "new": []}
