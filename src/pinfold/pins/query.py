@@ -149,7 +149,8 @@ def to_ns(value: Any) -> int:
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise QueryError(f"not a time: {value!r}")
-        ns = int(value * 1e9)
+        scaled = value * 1e9  # finite seconds can still overflow to inf as nanoseconds
+        ns = int(scaled) if math.isfinite(scaled) else (_I64 if scaled > 0 else -_I64 - 1)
     else:
         if isinstance(value, str):
             m = re.search(r"\.\d{6}(\d{1,3})", value)
