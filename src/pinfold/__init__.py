@@ -8,6 +8,7 @@ from .block import Block
 from .cid import CID
 from .codecs.unixfs import Mtime
 from .errors import (
+    AccessDenied,
     BlockNotFoundError,
     CorruptBlockError,
     DecodeError,
@@ -38,7 +39,7 @@ _LAZY = {"exporter": (".exporter", None), "Repo": (".repo", "Repo"),
          "RepoError": (".repo", "RepoError"), "car": (".car", None), "ipld": (".ipld", None),
          "gateway": (".gateway", None), "CarError": (".car", "CarError"),
          "CarReader": (".car", "CarReader"), "keys": (".keys", None), "ipns": (".ipns", None),
-         "Names": (".ipns", "Names")}
+         "Names": (".ipns", "Names"), "access": (".access", None)}
 
 
 def __getattr__(name: str):
@@ -56,6 +57,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "CID",
+    "AccessDenied",
     "AddedEntry",
     "Block",
     "BlockNotFoundError",
@@ -79,6 +81,7 @@ __all__ = [
     "Repo",
     "RepoError",
     "UnsupportedHashError",
+    "access",
     "add",
     "car",
     "cid_of",
