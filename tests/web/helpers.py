@@ -7,8 +7,6 @@ import socket
 import struct
 import zlib
 
-from pinfold import Entry
-
 
 def raw_get(port: int, target: str, headers: dict[str, str] | None = None,
             method: str = "GET") -> tuple[int, dict[str, str], bytes]:
@@ -52,15 +50,15 @@ def png(width: int = 3, height: int = 2, rgb: tuple[int, int, int] = (200, 30, 4
 
 BIG = bytes(range(256)) * 4096  # 1 MiB
 
-DAPP = [
-    Entry("dapp/index.html", b"""<!doctype html>
+DAPP = {  # path: bytes
+    "dapp/index.html": b"""<!doctype html>
 <html><head><meta charset="utf-8"><title>dApp</title>
 <link rel="stylesheet" href="css/style.css"></head>
 <body><div id="box">box</div><img id="logo" src="img/logo.png" alt="logo">
 <script src="js/app.js"></script></body></html>
-"""),
-    Entry("dapp/css/style.css", b"#box { color: rgb(1, 2, 3); width: 123px; }\n"),
-    Entry("dapp/js/app.js", b"document.body.dataset.ran = 'yes';\n"
-                            b"document.getElementById('box').textContent = 'script ran';\n"),
-    Entry("dapp/img/logo.png", png(5, 4)),
-]
+""",
+    "dapp/css/style.css": b"#box { color: rgb(1, 2, 3); width: 123px; }\n",
+    "dapp/js/app.js": (b"document.body.dataset.ran = 'yes';\n"
+                       b"document.getElementById('box').textContent = 'script ran';\n"),
+    "dapp/img/logo.png": png(5, 4),
+}
