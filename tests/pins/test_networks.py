@@ -91,3 +91,16 @@ def test_gc_full_rebuilds_the_public_counts(repo):
     assert repo.reach(pub) == "public" and repo.reach(ucids["d/s/b.txt"]) == "public"
     assert repo.reach(pcids["d/s/b.txt"]) == "private"
     assert repo.reach(pcids["d/shared.txt"]) == "public"  # shared with the public tree
+
+
+def test_verify_reports_a_drifted_public_count(make_repo):
+    repo = make_repo("fs")
+    root, cids = tree(repo, "private")
+    assert repo.verify() == []
+    mh = cids["d/s/b.txt"].multihash
+    with repo.pins.tx() as c:
+        c.execute("UPDATE refs SET prc = 1 WHERE mh = ?", (mh,))
+    problems = repo.verify()
+    assert [p.detail for p in problems] == ["stored public prc=1, expected prc=0"]
+    repo.gc(full=True)  # the repair recomputes the public counts too
+    assert repo.verify() == []
