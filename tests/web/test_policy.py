@@ -42,7 +42,7 @@ def test_decisions(mem):
 
 def test_path_checks():
     assert check_path(b"/ipfs/x/a%2Fb", "/ipfs/x/a/b")
-    assert check_path(b"/ipfs/x/a%5cb", "/ipfs/x/a\\b")
+    assert check_path(b"/ipfs/x/a%5cb", "/ipfs/x/a\\b") is None  # a name may hold one
     assert check_path(b"/ipfs/x/../y", "/ipfs/x/../y")
     assert check_path(b"/ipfs/x/a", "/ipfs/x/a\x00")
     assert check_path(b"/ipfs/x/a%20b", "/ipfs/x/a b") is None
