@@ -7,9 +7,14 @@ import io
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pinfold import Entry
 from pinfold.pins import PinError
+from pinfold.repo import Repo
+
+NETS = ("public", "private")
 
 
 def tree(repo, network="public", tag=b""):
@@ -104,3 +109,50 @@ def test_verify_reports_a_drifted_public_count(make_repo):
     assert [p.detail for p in problems] == ["stored public prc=1, expected prc=0"]
     repo.gc(full=True)  # the repair recomputes the public counts too
     assert repo.verify() == []
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 3), st.sampled_from(NETS)),
+                min_size=1, max_size=12))
+def test_reach_matches_a_walk_after_any_pins_and_unpins(ops):
+    """After any sequence of pins and unpins (public or private) of DAGs that share blocks,
+    ``reach`` of every block equals what walking every pinned DAG says."""
+    from pinfold.codecs.links import links_of
+
+    with Repo.memory() as repo:
+        roots = [repo.add([Entry("r/common.txt", b"common"), Entry(f"r/own{i}.txt",
+                                                                   bytes([i]) * 3),
+                           Entry("r/s/deep.txt", b"deep" + bytes([i % 2]))],
+                          pin=False).roots[0].cid for i in range(4)]
+
+        def dag(cid):
+            out, todo = set(), [cid]
+            while todo:
+                c = todo.pop()
+                if c.multihash in out:
+                    continue
+                out.add(c.multihash)
+                todo.extend(links_of(c, repo.get(c)))
+            return out
+
+        dags = [dag(r) for r in roots]
+        every = {mh for d in dags for mh in d}
+        held: list[tuple[int, str, str]] = []
+        for n, (add, which, net) in enumerate(ops):
+            if add or not held:
+                pin = repo.pin(roots[which], name=f"p{n}", network=net)
+                held.append((which, net, pin.id))
+            else:
+                which, net, pin_id = held.pop(which % len(held))
+                repo.unpin(pin_id=pin_id)
+            public = {mh for w, nt, _ in held if nt == "public" for mh in dags[w]}
+            anyone = {mh for w, _, _ in held for mh in dags[w]}
+            for mh in every:
+                cid = repo.pins.known_cid(mh)
+                if cid is None:
+                    assert mh not in anyone
+                    continue
+                want = "public" if mh in public else "private" if mh in anyone else None
+                assert repo.reach(cid) == want
+        assert repo.pins.check_counts() == []
