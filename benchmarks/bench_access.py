@@ -16,19 +16,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
+from _common import rate  # noqa: E402
+
 from pinfold import Entry, Repo  # noqa: E402
 from pinfold.access import parse_query_string  # noqa: E402
-
-
-def rate(fn, seconds: float) -> float:
-    fn()
-    n, start = 0, time.perf_counter()
-    while True:
-        fn()
-        n += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return n / elapsed
 
 
 def main() -> None:
