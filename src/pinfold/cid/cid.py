@@ -167,6 +167,15 @@ class CID:
     @classmethod
     def from_bytes(cls, data: bytes | memoryview) -> CID:
         """Parse the binary form of a CID (the whole of ``data``)."""
+        if len(data) == 36 and data[0] == 1 and data[1] < 0x80 and data[2:4] == _V0_PREFIX:
+            binary = bytes(data)  # v1, one-byte codec, sha2-256: the usual case, inline
+            self = object.__new__(cls)
+            self._version = 1
+            self._codec = binary[1]
+            self._mh = binary[2:]
+            self._bytes = binary
+            self._str = None
+            return self
         cid, end = cls.read(data, 0)
         if end != len(data):
             raise InvalidCIDError(f"{len(data) - end} trailing bytes after the CID")
