@@ -65,15 +65,12 @@ class Leases:
                 "INSERT OR IGNORE INTO pending(mh, lease) VALUES (?, ?)",
                 [(cid.multihash, lease.id) for cid, _ in items],
             )
+            # a row known from earlier keeps its counts and gets the links if it lacked them
             c.executemany(
-                "INSERT OR IGNORE INTO refs(mh, cid, links) VALUES (?, ?, ?)",
+                "INSERT INTO refs(mh, cid, links) VALUES (?, ?, ?) ON CONFLICT(mh) DO UPDATE"
+                " SET links = excluded.links WHERE refs.links IS NULL",
                 [(cid.multihash, cid.bytes, pack(links) if links is not None else None)
                  for cid, links in items],
-            )
-            # a row known from earlier may lack its links
-            c.executemany(
-                "UPDATE refs SET links = ? WHERE mh = ? AND links IS NULL",
-                [(pack(links), cid.multihash) for cid, links in items if links is not None],
             )
         lease.mhs.update(cid.multihash for cid, _ in items)
 
