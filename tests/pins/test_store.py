@@ -73,3 +73,45 @@ def test_a_version_2_pin_set_migrates_with_every_pin_public(tmp_path):
         assert repo.reach(root) == "private"
         assert all(repo.reach(c) == "private" for c in inner)
         assert repo.verify() == []
+
+
+def test_a_transaction_that_need_not_be_durable_commits_unsynced_and_restores(tmp_path):
+    from pinfold.pins.store import Transaction, connect
+
+    conn = connect(str(tmp_path / "p.sqlite"))
+    conn.execute("CREATE TABLE t (x)")
+    level = lambda: conn.execute("PRAGMA synchronous").fetchone()[0]  # noqa: E731
+    assert level() == 2  # FULL
+    with Transaction(conn, durable=False) as c:
+        assert level() == 1  # NORMAL while it commits
+        c.execute("INSERT INTO t VALUES (1)")
+    assert level() == 2
+    try:
+        with Transaction(conn, durable=False) as c:
+            c.execute("INSERT INTO t VALUES (2)")
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert level() == 2
+    with Transaction(conn):  # joined to an outer durable one, it commits as that one does
+        with Transaction(conn, durable=False):
+            assert level() == 2
+    assert conn.execute("SELECT x FROM t").fetchall() == [(1,)]
+    conn.close()
+    nosync = connect(str(tmp_path / "p.sqlite"), durable=False)
+    assert nosync.execute("PRAGMA synchronous").fetchone()[0] == 1
+    nosync.close()
+
+
+def test_a_repo_without_fsync_opens_its_pin_set_unsynced(tmp_path):
+    for fsync, level in ((True, 2), (False, 1)):
+        repo = Repo.init(str(tmp_path / f"r{fsync}"), fsync=fsync)
+        assert repo.pins.conn.execute("PRAGMA synchronous").fetchone()[0] == level
+        repo.close()
+
+
+def test_own_process_start_is_read_once_and_stays_right():
+    me = os.getpid()
+    assert process_start(me) == process_start(me) != ""
+    with open(f"/proc/{me}/stat", "rb") as f:
+        assert f.read().rsplit(b")", 1)[1].split()[19].decode() == process_start(me)

@@ -63,9 +63,16 @@ class Catalogue:
             (pin_id, cid.bytes, cid.multihash, name, type, monotonic_ns(c), None, status,
              reason, pid, start, network),
         )
-        self.write_meta(c, pin_id, values, replace=True)
-        c.executemany("INSERT OR IGNORE INTO pin_groups(pin, grp) VALUES (?, ?)",
-                      [(pin_id, g) for g in group_ids])
+        # a new id has no metadata yet: no delete, no count query, one statement for all keys
+        rows = [(pin_id, key, v.type, v.num, v.text) for key, v in values.items()
+                if v is not None]
+        check_key_count(len(rows))
+        if rows:
+            c.executemany("INSERT INTO pin_meta(pin, key, type, num, text)"
+                          " VALUES (?, ?, ?, ?, ?)", rows)
+        if group_ids:
+            c.executemany("INSERT OR IGNORE INTO pin_groups(pin, grp) VALUES (?, ?)",
+                          [(pin_id, g) for g in group_ids])
         return pin_id
 
     @staticmethod

@@ -44,12 +44,14 @@ class PinSet(Pinner):
     """The pin set of a repo, in ``pins.sqlite`` (``":memory:"`` for a scratch one).
 
     ``conn`` and :meth:`tx` are this implementation's own (the tests of its tables use them);
-    code that may run on another pin set uses :class:`~pinfold.pins.interface.Pinner` only."""
+    code that may run on another pin set uses :class:`~pinfold.pins.interface.Pinner` only.
+    ``durable=False`` (a repo without fsync) commits without syncing the database."""
 
-    def __init__(self, path: str | os.PathLike, blocks: Blockstore) -> None:
+    def __init__(self, path: str | os.PathLike, blocks: Blockstore, *,
+                 durable: bool = True) -> None:
         self.path = os.fspath(path)
         self.blocks = blocks
-        self.conn: sqlite3.Connection = connect(self.path)
+        self.conn: sqlite3.Connection = connect(self.path, durable=durable)
         init_schema(self.conn)
         self.records = Catalogue(self.conn)
         self.refs = RefCounts(self.conn, blocks)

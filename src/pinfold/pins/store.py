@@ -2,7 +2,11 @@
 leases; the connection, the schema (and its migrations) and the transaction.
 
 One SQLite file (WAL, synchronous=FULL), so that a pin record and every reference count it
-changes commit together or not at all, and several processes can share it.
+changes commit together or not at all, and several processes can share it. A repo made without
+fsync opens it with synchronous=NORMAL (WAL stays consistent; the last commits may be lost at a
+power cut, as the blocks may). A transaction that need not survive a power cut (``durable=False``:
+one that a later start redoes, such as the end of a lease, which reaping repeats) commits
+without a sync; WAL keeps commits in order, so a later synced commit makes it durable too.
 """
 
 from __future__ import annotations
@@ -132,10 +136,10 @@ def _lower(text: str | None) -> str | None:
     return text.lower() if isinstance(text, str) else text
 
 
-def connect(path: str) -> sqlite3.Connection:
+def connect(path: str, *, durable: bool = True) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=60000")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA cache_size=-131072")  # 128 MiB of page cache
@@ -188,27 +192,39 @@ class Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error); nested uses join the outer one.
 
     ``IMMEDIATE`` takes the write lock at the start, so two processes never interleave the
-    read-modify-write of reference counts.
+    read-modify-write of reference counts. ``durable=False``: the commit is not synced (see the
+    module text); joined to an outer transaction it commits as that one does.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, durable: bool = True) -> None:
         self.conn = conn
         self.outer = False
+        self.durable = durable
+        self.restore = 0
 
     def __enter__(self) -> sqlite3.Connection:
         if not self.conn.in_transaction:
+            if not self.durable:
+                level = self.conn.execute("PRAGMA synchronous").fetchone()[0]
+                if level > 1:
+                    self.conn.execute("PRAGMA synchronous=NORMAL")
+                    self.restore = level
             self.conn.execute("BEGIN IMMEDIATE")
             self.outer = True
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.outer:
-            if exc_type is None:
-                _faults.checkpoint("sqlite: before commit")
-                self.conn.execute("COMMIT")
-                _faults.checkpoint("sqlite: after commit")
-            else:
-                self.conn.execute("ROLLBACK")
+            try:
+                if exc_type is None:
+                    _faults.checkpoint("sqlite: before commit")
+                    self.conn.execute("COMMIT")
+                    _faults.checkpoint("sqlite: after commit")
+                else:
+                    self.conn.execute("ROLLBACK")
+            finally:
+                if self.restore:
+                    self.conn.execute(f"PRAGMA synchronous={self.restore}")
 
 
 _last_ns = 0

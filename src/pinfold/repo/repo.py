@@ -83,7 +83,8 @@ class Repo:
         self.backend = self.config["backend"]
         self.fsync = bool(self.config.get("fsync", True))
         self.blocks = self._open_blocks()
-        self.pins = PinSet(os.path.join(self.path, "pins.sqlite"), self.blocks)
+        self.pins = PinSet(os.path.join(self.path, "pins.sqlite"), self.blocks,
+                           durable=self.fsync)
         if isinstance(self.blocks, FlatFSBlockstore):
             self.blocks.clean_temporaries()
 
