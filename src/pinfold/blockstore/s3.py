@@ -139,6 +139,34 @@ class S3Blockstore(BaseBlockstore):
         return (f"S3Blockstore(bucket={self.bucket!r}, prefix={self.prefix!r}, "
                 f"endpoint={self.endpoint!r})")
 
+    def claim(self, name: str, value: str) -> str:
+        """A small text object beside the blocks (``<prefix>pinfold-<name>``, never taken for
+        a block): store ``value`` there unless something is stored already (a conditional
+        PUT), and return what is stored. A repo records here which pin set keeps these
+        blocks, so that a second pin set is refused (:mod:`pinfold.repo.parts`)."""
+        key = f"{self.prefix}pinfold-{name}"
+        for _ in range(3):
+            try:
+                body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+                return body.decode("utf-8", "replace")
+            except self._errors.ClientError as exc:
+                if self._status(exc)[0] != 404:
+                    raise self._failure("get", key, exc) from None
+            except self._errors.BotoCoreError as exc:
+                raise self._failure("get", key, exc) from None
+            kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": value.encode()}
+            if self._conditional:
+                kw["IfNoneMatch"] = "*"
+            try:
+                self._s3.put_object(**kw)
+                return value
+            except self._errors.ClientError as exc:
+                if self._status(exc)[0] not in (409, 412):
+                    raise self._failure("put", key, exc) from None
+            except self._errors.BotoCoreError as exc:
+                raise self._failure("put", key, exc) from None
+        raise S3StoreError(f"cannot read or write {key} in bucket {self.bucket}", "Conflict")
+
     # keys ---------------------------------------------------------------------------------
     def key_of(self, mh: bytes) -> str:
         """The object key of a multihash."""

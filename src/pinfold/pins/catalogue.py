@@ -30,6 +30,9 @@ def row_pin(row: tuple, meta: dict | None = None, groups: tuple = ()) -> Pin:
 
 
 class Catalogue:
+    # the query builder: ``build(query, scan=...)`` (:func:`pinfold.pins.sqlquery.build`)
+    build = staticmethod(build)
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
@@ -150,13 +153,13 @@ class Catalogue:
         validate(query)
         # one more than a page: whether it comes back says if there is a next page
         probe = replace(query, limit=query.limit + 1) if query.limit is not None else query
-        sql, args, count_sql, count_args = build(probe)
+        sql, args, count_sql, count_args = self.build(probe)
         total = self.conn.execute(count_sql, count_args).fetchone()[0]
         if query.limit is not None and total and (query.meta or query.name is not None):
             # many matches: walking pins newest first finds a page sooner than sorting them
             everyone = self.count()
             if query.limit * everyone / total < total:
-                sql, args, _, _ = build(probe, scan=True)
+                sql, args, _, _ = self.build(probe, scan=True)
         ids = [r[0] for r in self.conn.execute(sql, args)]
         more = query.limit is not None and len(ids) > query.limit
         if more:
