@@ -108,8 +108,14 @@ class Repo:
         path = os.fspath(path)
         if os.path.exists(os.path.join(path, "config.json")):
             raise RepoError(f"a pinfold repo already exists at {path}")
-        repo = cls(path, create=True, backend=backend, fsync=fsync, s3_endpoint=s3_endpoint,
-                   pinset=pinset, pinset_schema=pinset_schema, gc_grace=gc_grace)
+        try:
+            repo = cls(path, create=True, backend=backend, fsync=fsync, s3_endpoint=s3_endpoint,
+                       pinset=pinset, pinset_schema=pinset_schema, gc_grace=gc_grace)
+        except BaseException:
+            # a repo that cannot open its parts is not left behind half made
+            if os.path.exists(os.path.join(path, "config.json")):
+                os.remove(os.path.join(path, "config.json"))
+            raise
         repo.keys.self_key()  # the repo's 'self' IPNS key, as Kubo's init makes one
         return repo
 
