@@ -48,6 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import _faults
 from ..cid import CID, RAW
 from ..errors import PinfoldError
 from .base import BaseBlockstore, verify
@@ -280,6 +281,7 @@ class S3Blockstore(BaseBlockstore):
                 kw.pop("IfNoneMatch", None)
             try:
                 self._s3.put_object(**kw)
+                _faults.checkpoint("s3: after put")
                 return
             except self._errors.ClientError as exc:
                 status, code = self._status(exc)
@@ -330,6 +332,7 @@ class S3Blockstore(BaseBlockstore):
 
     def _delete_batch(self, mhs: list[bytes]) -> None:
         objects = [{"Key": self.key_of(mh)} for mh in mhs]
+        _faults.checkpoint("s3: before delete")
         response = self._request("delete", objects[0]["Key"], self._s3.delete_objects,
                                  Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True})
         errors = [e for e in response.get("Errors", ()) if e.get("Code") != "NoSuchKey"]
