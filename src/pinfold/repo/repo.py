@@ -34,6 +34,7 @@ from ..keys import Keyring
 from ..pins import GCResult, Pin, PinSet, Problem, collect
 from ..pins.meta import check_meta
 from . import car, dag, parts
+from . import migrate as migrate_mod
 from .car import CarImport
 from .prefetch import Prefetcher
 from .writer import BlockWriter
@@ -362,6 +363,11 @@ class Repo:
             pinned += size or 0
         return RepoStat(count, total, pinned, self.pins.stats()["pins"], self.path, self.backend,
                         int(self.config.get("version", VERSION)))
+
+    def migrate(self, dest: Repo, *, progress=None) -> migrate_mod.MigrateResult:
+        """Copy every block and pin of this repo into ``dest`` (a shared repo, or a local one),
+        resumable and verified: :func:`pinfold.repo.migrate.migrate`."""
+        return migrate_mod.migrate(self, dest, progress=progress)
 
     def iter_blocks(self) -> Iterator[bytes]:
         return self.blocks.keys()
