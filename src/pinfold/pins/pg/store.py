@@ -100,7 +100,9 @@ SCHEMA = [
         cid BYTEA NOT NULL,
         rc BIGINT NOT NULL DEFAULT 0,
         dc BIGINT NOT NULL DEFAULT 0,
-        links BYTEA)""",
+        links BYTEA,
+        prc BIGINT NOT NULL DEFAULT 0)  -- references from public pins (issue 15, branch access)
+    """,
     # since: when gc may delete the block ('-infinity': at once; a reaped lease's blocks:
     # after the grace period, see pinset.py)
     """CREATE TABLE IF NOT EXISTS unreferenced (
