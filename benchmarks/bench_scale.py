@@ -204,6 +204,7 @@ def main() -> None:
     ap.add_argument("--unpinned", type=int, default=10_000)
     ap.add_argument("--kept", type=int, default=100_000)
     ap.add_argument("--pins", type=int, default=200_000)
+    ap.add_argument("--only", choices=("adds", "gc", "queries"), default=None)
     args = ap.parse_args()
     pg, s3 = PostgresServer().start(), SeaweedServer().start()
     try:
@@ -214,9 +215,12 @@ def main() -> None:
             bucket = s3.create_bucket()
             Repo.init(shared, backend=f"s3://{bucket}/blocks", s3_endpoint=s3.endpoint,
                       pinset=pg.url("bench"), gc_grace=0).close()
-            bench_adds(shared, tmp, args.mib)
-            bench_gc(shared, args.unpinned, args.kept)
-            bench_queries(pg.url("bench"), tmp, args.pins)
+            if args.only in (None, "adds"):
+                bench_adds(shared, tmp, args.mib)
+            if args.only in (None, "gc"):
+                bench_gc(shared, args.unpinned, args.kept)
+            if args.only in (None, "queries"):
+                bench_queries(pg.url("bench"), tmp, args.pins)
     finally:
         s3.stop()
         pg.stop()

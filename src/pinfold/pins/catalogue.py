@@ -118,6 +118,10 @@ class Catalogue:
         return {r[0] for r in self.conn.execute(
             "SELECT mh FROM pins WHERE type = 'recursive' AND status = 'pinned'")}
 
+    def estimated_count(self) -> int:
+        """About how many pins there are (what a query plan is chosen by): here exact."""
+        return self.count()
+
     def count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM pins").fetchone()[0]
 
@@ -157,7 +161,7 @@ class Catalogue:
         total = self.conn.execute(count_sql, count_args).fetchone()[0]
         if query.limit is not None and total and (query.meta or query.name is not None):
             # many matches: walking pins newest first finds a page sooner than sorting them
-            everyone = self.count()
+            everyone = self.estimated_count()
             if query.limit * everyone / total < total:
                 sql, args, _, _ = self.build(probe, scan=True)
         ids = [r[0] for r in self.conn.execute(sql, args)]

@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..meta import STRING, MetaFilter
-from ..query import Query, QueryError, typed_operands
+from ..meta import MetaFilter
+from ..query import Query
+from ..sqlquery import comparison
 
 RegexpIds = Callable[[str, str, bool], list[str]]
 
@@ -62,26 +63,8 @@ def meta_condition(f: MetaFilter, args: list[Any], regexp_ids: RegexpIds) -> str
     elif op in ("regexp", "iRegexp"):
         cond = "m.pin = ANY(?)"
         cond_args.append(regexp_ids(f.key, str(f.value), op == "iRegexp"))
-    elif op in ("between", "notBetween"):
-        lo_forms = dict(typed_operands(f.value[0], ordering=True))
-        hi_forms = dict(typed_operands(f.value[1], ordering=True))
-        common = [t for t in lo_forms if t in hi_forms]
-        if not common:
-            raise QueryError(f"between bounds for {f.key!r} have different types")
-        alts = []
-        for t in common:
-            col = "m.text" if t == STRING else "m.num"
-            alts.append(f"(m.type = ? AND {col} BETWEEN ? AND ?)")
-            cond_args.extend([t, lo_forms[t], hi_forms[t]])
-        cond = " OR ".join(alts)
     else:
-        sql_op = {"eq": "=", "ne": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
-        alts = []
-        for vtype, operand in typed_operands(f.value, ordering=op not in ("eq", "ne")):
-            col = "m.text" if vtype == STRING else "m.num"
-            alts.append(f"(m.type = ? AND {col} {sql_op} ?)")
-            cond_args.extend([vtype, operand])
-        cond = " OR ".join(alts)
+        cond = comparison(f, cond_args)
     if negated:
         cond = f"NOT ({cond})"
     args.append(f.key)
