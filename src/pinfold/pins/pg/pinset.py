@@ -89,18 +89,18 @@ class PgPinSet(PinSet):
 
     def recover(self) -> tuple[int, int]:
         finished = failed = 0
-        rows = self.records.with_status("pinning", "id, cid, type, owner_pid")
+        rows = self.records.with_status("pinning", "id, cid, type, owner_pid, network")
         if not rows:
             return 0, 0
         alive = live_writers(self.conn)
-        for pin_id, cid_b, ptype, writer in rows:
+        for pin_id, cid_b, ptype, writer, net in rows:
             if writer is not None and writer in alive:
                 continue
             with self.tx() as c:
                 if self.records.status(c, pin_id) != "pinning":  # type: ignore[arg-type]
                     continue
                 if self._activate(c, pin_id, CID.from_bytes(cid_b), ptype,  # type: ignore[arg-type]
-                                  None, queue="fail"):
+                                  None, queue="fail", network=net):
                     finished += 1
                 else:
                     failed += 1
