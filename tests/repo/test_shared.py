@@ -46,16 +46,22 @@ def finished(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, str, st
 
 def reported(outputs: list[str]) -> tuple[dict[str, tuple[str, str]], set[str]]:
     """``{name: (cid, sha256)}`` of the pins the writers said they took, and the names they
-    said they dropped again."""
+    said they dropped again (or may have: see below)."""
     pinned: dict[str, tuple[str, str]] = {}
     dropped: set[str] = set()
     for out in outputs:
-        for line in out.splitlines():
+        lines = out.splitlines()
+        for line in lines:
             parts = line.split()
             if parts[:1] == ["pinned"]:
                 pinned[parts[3]] = (parts[1], parts[2])
             elif parts[:1] == ["unpinned"]:
                 dropped.add(parts[2])
+        last = lines[-1].split() if lines else []
+        if last[:1] == ["pinned"] and int(last[3].rsplit("-", 1)[1]) % 4 == 1:
+            # killed between this pin and the unpin that follows it: the unpin may have
+            # committed before the kill came, unreported
+            dropped.add(last[3])
     return pinned, dropped
 
 
