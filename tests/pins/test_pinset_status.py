@@ -229,6 +229,7 @@ def _pinning_row(repo: Repo, cid: CID, name: str, reason: str) -> str:
     return pin_id
 
 
+@pytest.mark.sqlite_only  # owners are pids here (PostgreSQL's: tests/pins/test_postgres.py)
 def test_pinning_rows_of_dead_processes_are_recovered(repo):
     repo.add(QDATA, pin=False, **OPTS)
     dead = "pinning in process 999999999 x"

@@ -48,6 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import _faults
 from ..cid import CID, RAW
 from ..errors import PinfoldError
 from .base import BaseBlockstore, verify
@@ -138,6 +139,34 @@ class S3Blockstore(BaseBlockstore):
     def __repr__(self) -> str:
         return (f"S3Blockstore(bucket={self.bucket!r}, prefix={self.prefix!r}, "
                 f"endpoint={self.endpoint!r})")
+
+    def claim(self, name: str, value: str) -> str:
+        """A small text object beside the blocks (``<prefix>pinfold-<name>``, never taken for
+        a block): store ``value`` there unless something is stored already (a conditional
+        PUT), and return what is stored. A repo records here which pin set keeps these
+        blocks, so that a second pin set is refused (:mod:`pinfold.repo.parts`)."""
+        key = f"{self.prefix}pinfold-{name}"
+        for _ in range(3):
+            try:
+                body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+                return body.decode("utf-8", "replace")
+            except self._errors.ClientError as exc:
+                if self._status(exc)[0] != 404:
+                    raise self._failure("get", key, exc) from None
+            except self._errors.BotoCoreError as exc:
+                raise self._failure("get", key, exc) from None
+            kw: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": value.encode()}
+            if self._conditional:
+                kw["IfNoneMatch"] = "*"
+            try:
+                self._s3.put_object(**kw)
+                return value
+            except self._errors.ClientError as exc:
+                if self._status(exc)[0] not in (409, 412):
+                    raise self._failure("put", key, exc) from None
+            except self._errors.BotoCoreError as exc:
+                raise self._failure("put", key, exc) from None
+        raise S3StoreError(f"cannot read or write {key} in bucket {self.bucket}", "Conflict")
 
     # keys ---------------------------------------------------------------------------------
     def key_of(self, mh: bytes) -> str:
@@ -252,6 +281,7 @@ class S3Blockstore(BaseBlockstore):
                 kw.pop("IfNoneMatch", None)
             try:
                 self._s3.put_object(**kw)
+                _faults.checkpoint("s3: after put")
                 return
             except self._errors.ClientError as exc:
                 status, code = self._status(exc)
@@ -302,6 +332,7 @@ class S3Blockstore(BaseBlockstore):
 
     def _delete_batch(self, mhs: list[bytes]) -> None:
         objects = [{"Key": self.key_of(mh)} for mh in mhs]
+        _faults.checkpoint("s3: before delete")
         response = self._request("delete", objects[0]["Key"], self._s3.delete_objects,
                                  Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True})
         errors = [e for e in response.get("Errors", ()) if e.get("Code") != "NoSuchKey"]

@@ -13,7 +13,7 @@ from .common import Subcommands, command_group, open_repo, out, repo_options
 
 def register(sub: Subcommands) -> None:
     common = repo_options()
-    rsub = command_group(sub, "repo", "gc, stat, verify")
+    rsub = command_group(sub, "repo", "gc, stat, verify, migrate")
     p = rsub.add_parser("gc", parents=[common], help="delete blocks nothing pinned references")
     p.add_argument("--full", action="store_true",
                    help="mark and sweep from the pins, repairing reference counts")
@@ -24,6 +24,11 @@ def register(sub: Subcommands) -> None:
     p = rsub.add_parser("verify", parents=[common],
                         help="re-hash every block and check pins and reference counts")
     p.set_defaults(func=cmd_repo_verify)
+    p = rsub.add_parser("migrate", parents=[common],
+                        help="copy this repo's blocks and pins into another repo (resumable)")
+    p.add_argument("to", metavar="DEST", help="the directory of the repo to copy into (made"
+                   " with pinfold init, local or pointing at shared stores)")
+    p.set_defaults(func=cmd_repo_migrate)
 
 
 def cmd_repo_gc(args: argparse.Namespace) -> int:
@@ -59,4 +64,14 @@ def cmd_repo_verify(args: argparse.Namespace) -> int:
             return 1
         count, _ = repo.blocks.stat()  # the blockstore interface's count: no pinned-size pass
         out(f"verified {count} blocks: all intact, pins complete, reference counts agree")
+    return 0
+
+
+def cmd_repo_migrate(args: argparse.Namespace) -> int:
+    from ..repo import Repo
+
+    with open_repo(args) as repo, Repo(args.to) as dest:
+        result = repo.migrate(dest)
+        out(f"copied {result.blocks_sent} blocks ({result.bytes_sent} bytes),"
+            f" {result.blocks_present} already there; {result.pins} pins; verified")
     return 0

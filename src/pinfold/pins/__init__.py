@@ -7,8 +7,9 @@ blockstore and any pin set.
 
 from .gc import collect
 from .interface import Lease, Pinner
+from .pg import PgPinSet, PgPinSetError
 from .pinset import PinSet
 from .records import GCResult, Group, Page, Pin, PinError, Problem
 
-__all__ = ["GCResult", "Group", "Lease", "Page", "Pin", "PinError", "PinSet", "Pinner",
-           "Problem", "collect"]
+__all__ = ["GCResult", "Group", "Lease", "Page", "PgPinSet", "PgPinSetError", "Pin", "PinError",
+           "PinSet", "Pinner", "Problem", "collect"]

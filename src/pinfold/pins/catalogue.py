@@ -30,6 +30,9 @@ def row_pin(row: tuple, meta: dict | None = None, groups: tuple = ()) -> Pin:
 
 
 class Catalogue:
+    # the query builder: ``build(query, scan=...)`` (:func:`pinfold.pins.sqlquery.build`)
+    build = staticmethod(build)
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
@@ -136,6 +139,10 @@ class Catalogue:
         return {r[0] for r in self.conn.execute(
             "SELECT mh FROM pins WHERE type = 'recursive' AND status = 'pinned'")}
 
+    def estimated_count(self) -> int:
+        """About how many pins there are (what a query plan is chosen by): here exact."""
+        return self.count()
+
     def count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM pins").fetchone()[0]
 
@@ -171,13 +178,13 @@ class Catalogue:
         validate(query)
         # one more than a page: whether it comes back says if there is a next page
         probe = replace(query, limit=query.limit + 1) if query.limit is not None else query
-        sql, args, count_sql, count_args = build(probe)
+        sql, args, count_sql, count_args = self.build(probe)
         total = self.conn.execute(count_sql, count_args).fetchone()[0]
         if query.limit is not None and total and (query.meta or query.name is not None):
             # many matches: walking pins newest first finds a page sooner than sorting them
-            everyone = self.count()
+            everyone = self.estimated_count()
             if query.limit * everyone / total < total:
-                sql, args, _, _ = build(probe, scan=True)
+                sql, args, _, _ = self.build(probe, scan=True)
         ids = [r[0] for r in self.conn.execute(sql, args)]
         more = query.limit is not None and len(ids) > query.limit
         if more:

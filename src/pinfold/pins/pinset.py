@@ -76,6 +76,15 @@ class PinSet(Pinner):
     def transaction(self) -> Transaction:
         return Transaction(self.conn)
 
+    def claim(self, key: str, value: str) -> str:
+        """Store a setting of the pin set (``key`` in its ``meta`` table) unless one is
+        stored, and return what is stored: how a repo binds a pin set to its blockstore
+        (:mod:`pinfold.repo.parts`)."""
+        with self.tx() as c:
+            c.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                      (key, value))
+            return c.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
+
     # -- leases ---------------------------------------------------------------------------
     def lease(self) -> Lease:
         return self.leases.open()
@@ -102,10 +111,8 @@ class PinSet(Pinner):
             if type == "direct" and self.records.recursive_on(c, mh):
                 raise PinError(f"{cid} is already pinned recursively")
             if two_phase:
-                pid = os.getpid()
-                owner = (pid, process_start(pid))
-                pin_id = self.records.insert(c, cid, name, type, "pinning",
-                                             f"pinning in process {pid} {owner[1]}", owner,
+                owner, reason = self._owner()
+                pin_id = self.records.insert(c, cid, name, type, "pinning", reason, owner,
                                              values, groups, network)
             else:
                 pin_id = self.records.insert(c, cid, name, type, "pinned", None, None, values,
@@ -121,6 +128,13 @@ class PinSet(Pinner):
                     self.records.delete(c, pin_id, status="pinning")
                 raise
         return self.get(pin_id)
+
+    def _owner(self) -> tuple[tuple[int, str], str]:
+        """Who takes a two-step pin's references (what :meth:`recover` checks), and the
+        ``reason`` its record shows meanwhile: here this process, a pid and its start token."""
+        pid = os.getpid()
+        start = process_start(pid)
+        return (pid, start), f"pinning in process {pid} {start}"
 
     def _activate(self, c: sqlite3.Connection, pin_id: str, cid: CID, type: str,
                   lease: Lease | None, queue: bool | str, network: str = "public") -> bool:

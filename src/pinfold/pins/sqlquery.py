@@ -54,31 +54,39 @@ def meta_condition(f: MetaFilter, args: list[Any]) -> str:
         flags = "i" if op == "iRegexp" else ""
         cond = "m.type = 'string' AND pinfold_regexp(?, m.text)"
         cond_args.append(flags + "\x00" + str(f.value))
-    elif op in ("between", "notBetween"):
-        lo_forms = dict(typed_operands(f.value[0], ordering=True))
-        hi_forms = dict(typed_operands(f.value[1], ordering=True))
-        common = [t for t in lo_forms if t in hi_forms]
-        if not common:
-            raise QueryError(f"between bounds for {f.key!r} have different types")
-        alts = []
-        for t in common:
-            col = "m.text" if t == STRING else "m.num"
-            alts.append(f"(m.type = ? AND {col} BETWEEN ? AND ?)")
-            cond_args.extend([t, lo_forms[t], hi_forms[t]])
-        cond = " OR ".join(alts)
     else:
-        sql_op = {"eq": "=", "ne": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
-        alts = []
-        for vtype, operand in typed_operands(f.value, ordering=op not in ("eq", "ne")):
-            col = "m.text" if vtype == STRING else "m.num"
-            alts.append(f"(m.type = ? AND {col} {sql_op} ?)")
-            cond_args.extend([vtype, operand])
-        cond = " OR ".join(alts)
+        cond = comparison(f, cond_args)
     if negated:
         cond = f"NOT ({cond})"
     args.append(f.key)
     args.extend(cond_args)
     return f"SELECT m.pin FROM pin_meta m WHERE m.key = ? AND {cond}"
+
+
+def comparison(f: MetaFilter, args: list[Any]) -> str:
+    """The condition on a ``pin_meta m`` row of a comparing filter (``eq`` … ``lte``,
+    ``between``; negated ones give their positive test), typed (:func:`typed_operands`), with
+    ``?`` placeholders whose values go onto ``args``. Portable SQL: the PostgreSQL pin set
+    uses it too."""
+    op = f.op
+    alts = []
+    if op in ("between", "notBetween"):
+        lo_forms = dict(typed_operands(f.value[0], ordering=True))
+        hi_forms = dict(typed_operands(f.value[1], ordering=True))
+        common = [t for t in lo_forms if t in hi_forms]
+        if not common:
+            raise QueryError(f"between bounds for {f.key!r} have different types")
+        for t in common:
+            col = "m.text" if t == STRING else "m.num"
+            alts.append(f"(m.type = ? AND {col} BETWEEN ? AND ?)")
+            args.extend([t, lo_forms[t], hi_forms[t]])
+        return " OR ".join(alts)
+    sql_op = {"eq": "=", "ne": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+    for vtype, operand in typed_operands(f.value, ordering=op not in ("eq", "ne")):
+        col = "m.text" if vtype == STRING else "m.num"
+        alts.append(f"(m.type = ? AND {col} {sql_op} ?)")
+        args.extend([vtype, operand])
+    return " OR ".join(alts)
 
 
 def build(q: Query, *, scan: bool = False) -> tuple[str, list[Any], str, list[Any]]:

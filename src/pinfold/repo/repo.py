@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..access import Access
 from ..block import Block
-from ..blockstore import BaseBlockstore, FlatFSBlockstore, LMDBBlockstore, MemoryBlockstore
+from ..blockstore import FlatFSBlockstore, MemoryBlockstore
 from ..cid import CID, DAG_PB, RAW, codec_code, get_hash
 from ..codecs.links import links_of
 from ..errors import BlockNotFoundError, InvalidOptionError, PinfoldError, UnsupportedHashError
@@ -35,13 +36,15 @@ from ..keys import Keyring
 from ..pins import GCResult, Pin, PinSet, Problem, collect
 from ..pins.meta import check_meta
 from ..pins.records import check_network
-from . import car, dag
+from . import car, dag, parts
+from . import migrate as migrate_mod
 from .car import CarImport
 from .prefetch import Prefetcher
 from .writer import BlockWriter
 
 FORMAT = "pinfold-repo"
 VERSION = 1
+VERSION_SHARED = 2  # a repo with a part elsewhere (s3:// blocks, a postgresql:// pin set)
 BACKENDS = ("fs", "lmdb", "memory")
 
 
@@ -72,28 +75,52 @@ class Repo:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = False,
-                 backend: str = "fs", fsync: bool = True) -> None:
+                 backend: str = "fs", fsync: bool = True, s3_endpoint: str | None = None,
+                 pinset: str | None = None, pinset_schema: str | None = None,
+                 gc_grace: float | None = None) -> None:
         self.path = os.fspath(path) if path is not None else default_repo_path()
         cfg_path = os.path.join(self.path, "config.json")
         if not os.path.exists(cfg_path):
             if not create:
                 raise RepoError(f"no pinfold repo at {self.path} (run 'pinfold init')")
-            self._write_config(backend, fsync)
+            self._write_config(backend, fsync, s3_endpoint, pinset, pinset_schema, gc_grace)
         self.config = self._read_config(cfg_path)
         self.backend = self.config["backend"]
         self.fsync = bool(self.config.get("fsync", True))
-        self.blocks = self._open_blocks()
-        self.pins = PinSet(os.path.join(self.path, "pins.sqlite"), self.blocks,
-                           durable=self.fsync)
+        self.blocks = parts.open_blocks(self.config, self.path, self.fsync)
+        try:
+            self.pins = parts.open_pins(self.config, self.path, self.blocks,
+                                         durable=self.fsync)
+        except BaseException:
+            self.blocks.close()
+            raise
+        try:
+            parts.bind(self.config, self.pins, self.blocks)
+        except BaseException:
+            self.close()
+            raise
         if isinstance(self.blocks, FlatFSBlockstore):
             self.blocks.clean_temporaries()
 
     @classmethod
-    def init(cls, path: str | os.PathLike, *, backend: str = "fs", fsync: bool = True) -> Repo:
+    def init(cls, path: str | os.PathLike, *, backend: str = "fs", fsync: bool = True,
+             s3_endpoint: str | None = None, pinset: str | None = None,
+             pinset_schema: str | None = None, gc_grace: float | None = None) -> Repo:
+        """Create a repo at ``path``: blocks in ``backend`` (``fs``, ``lmdb``, or
+        ``s3://BUCKET/PREFIX`` with ``s3_endpoint``), pins in ``pinset`` (``None``: SQLite in
+        the directory, or ``postgresql://USER@HOST:PORT/DB``, in ``pinset_schema``).
+        Which pairings are allowed, and why: :mod:`pinfold.repo.parts`."""
         path = os.fspath(path)
         if os.path.exists(os.path.join(path, "config.json")):
             raise RepoError(f"a pinfold repo already exists at {path}")
-        repo = cls(path, create=True, backend=backend, fsync=fsync)
+        try:
+            repo = cls(path, create=True, backend=backend, fsync=fsync, s3_endpoint=s3_endpoint,
+                       pinset=pinset, pinset_schema=pinset_schema, gc_grace=gc_grace)
+        except BaseException:
+            # a repo that cannot open its parts is not left behind half made
+            if os.path.exists(os.path.join(path, "config.json")):
+                os.remove(os.path.join(path, "config.json"))
+            raise
         repo.keys.self_key()  # the repo's 'self' IPNS key, as Kubo's init makes one
         repo.access.ensure_secret()  # the secret access links are signed with
         return repo
@@ -110,11 +137,26 @@ class Repo:
         self.pins = PinSet(":memory:", self.blocks)
         return self
 
-    def _write_config(self, backend: str, fsync: bool) -> None:
-        if backend not in ("fs", "lmdb"):
-            raise RepoError(f"unknown backend {backend!r} (use fs or lmdb)")
+    def _write_config(self, backend: str, fsync: bool, s3_endpoint: str | None = None,
+                      pinset: str | None = None, pinset_schema: str | None = None,
+                      gc_grace: float | None = None) -> None:
+        if backend not in parts.LOCAL_BACKENDS and not str(backend).startswith("s3:"):
+            raise RepoError(f"unknown backend {backend!r} (use fs, lmdb or s3://BUCKET/PREFIX)")
+        cfg: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+        cfg.update(parts.blockstore_config(backend, endpoint=s3_endpoint))
+        cfg["fsync"] = fsync
+        pcfg = parts.pinset_config(pinset, schema=pinset_schema)
+        if gc_grace is not None:
+            if pcfg is None:
+                raise RepoError("a gc grace period is for a postgresql:// pin set")
+            pcfg["grace"] = float(gc_grace)
+        if pcfg is not None:
+            cfg["pinset"] = pcfg
+        if cfg["backend"] == "s3" or pcfg is not None:
+            cfg["version"] = VERSION_SHARED  # older pinfolds must not open it as local
+            if cfg["backend"] != "s3":
+                cfg["blocks_id"] = uuid.uuid4().hex
         os.makedirs(self.path, exist_ok=True)
-        cfg = {"format": FORMAT, "version": VERSION, "backend": backend, "fsync": fsync}
         tmp = os.path.join(self.path, "config.json.tmp")
         with open(tmp, "w") as f:
             json.dump(cfg, f, indent=2)
@@ -131,20 +173,14 @@ class Repo:
             raise RepoError(f"cannot read {cfg_path}: {exc}") from None
         if not isinstance(cfg, dict) or cfg.get("format") != FORMAT:
             raise RepoError(f"{self.path} is not a pinfold repo")
-        if cfg.get("version") != VERSION:
+        if cfg.get("version") not in (VERSION, VERSION_SHARED):
             raise RepoError(
                 f"repo at {self.path} has format version {cfg.get('version')}; this pinfold"
-                f" reads version {VERSION} and will not rewrite it"
+                f" reads versions {VERSION} and {VERSION_SHARED} and will not rewrite it"
             )
-        if cfg.get("backend") not in ("fs", "lmdb"):
+        if cfg.get("backend") not in ("fs", "lmdb", "s3"):
             raise RepoError(f"repo at {self.path} has unknown backend {cfg.get('backend')!r}")
         return cfg
-
-    def _open_blocks(self) -> BaseBlockstore:
-        where = os.path.join(self.path, "blocks")
-        if self.backend == "lmdb":
-            return LMDBBlockstore(where, fsync=self.fsync)
-        return FlatFSBlockstore(where, fsync=self.fsync)
 
     # -- access control -------------------------------------------------------------------
     @property
@@ -354,7 +390,12 @@ class Repo:
             size = self.blocks.size_of(mh)
             pinned += size or 0
         return RepoStat(count, total, pinned, self.pins.stats()["pins"], self.path, self.backend,
-                        VERSION)
+                        int(self.config.get("version", VERSION)))
+
+    def migrate(self, dest: Repo, *, progress=None) -> migrate_mod.MigrateResult:
+        """Copy every block and pin of this repo into ``dest`` (a shared repo, or a local one),
+        resumable and verified: :func:`pinfold.repo.migrate.migrate`."""
+        return migrate_mod.migrate(self, dest, progress=progress)
 
     def iter_blocks(self) -> Iterator[bytes]:
         return self.blocks.keys()
