@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..cid import CID
-from .common import Subcommands, command_group, open_repo, out, read_input, repo_options
+from .common import Subcommands, bool_flag, command_group, open_repo, out, read_input, repo_options
 
 
 def register(sub: Subcommands) -> None:
@@ -19,15 +19,14 @@ def register(sub: Subcommands) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="default: stdin")
     p.add_argument("--cid-codec", default="raw", help="codec of the block (raw, dag-pb, ...)")
     p.add_argument("--mhtype", default="sha2-256", help="hash function")
-    p.add_argument("--pin", action="store_true", help="pin the block")
+    bool_flag(p, "--pin", dest="pin", default=False, help="pin the block")
     p.set_defaults(func=cmd_block_put)
     p = bsub.add_parser("stat", parents=[common], help="size of a block")
     p.add_argument("cid", metavar="CID")
     p.set_defaults(func=cmd_block_stat)
     p = bsub.add_parser("rm", parents=[common], help="delete blocks (refused while pinned)")
     p.add_argument("cids", nargs="+", metavar="CID")
-    p.add_argument("-f", "--force", action="store_true",
-                   help="delete even if pinned (breaks the pinned DAG)")
+    bool_flag(p, "-f", "--force", dest="force", default=False, help="delete even if pinned (breaks the pinned DAG)")
     p.set_defaults(func=cmd_block_rm)
 
 

@@ -34,7 +34,7 @@ def register(sub: Subcommands) -> None:
               help="pin the roots named in the CAR headers (default true)",
               no=("--no-pin", "do not pin the roots"))
     p.add_argument("--name", default="", help="name of the root pins")
-    p.add_argument("--stats", action="store_true", help="print the number of blocks and bytes")
+    bool_flag(p, "--stats", dest="stats", default=False, help="print the number of blocks and bytes")
     bool_flag(p, "--progress", "-p", dest="progress",
               help="show a progress bar (default: on a terminal)")
     p.set_defaults(func=cmd_dag_import)
@@ -47,13 +47,13 @@ def register(sub: Subcommands) -> None:
     p.add_argument("path", metavar="CID[/PATH]")
     p.add_argument("-o", "--output", help="file to write (default stdout)")
     p.add_argument("--car-version", type=int, choices=(1, 2), default=1)
-    p.add_argument("--no-index", action="store_true", help="CARv2 without an index")
+    bool_flag(p, "--no-index", dest="no_index", default=False, help="CARv2 without an index")
     p.add_argument("--dag-scope", "--scope", dest="scope", default="all",
                    choices=("block", "entity", "all"),
                    help="which blocks under the target (trustless-gateway dag-scope)")
     p.add_argument("--entity-bytes", metavar="FROM:TO",
                    help="only the blocks for this byte range of a file (implies entity)")
-    p.add_argument("--dups", action="store_true", help="repeat blocks each time they are met")
+    bool_flag(p, "--dups", dest="dups", default=False, help="repeat blocks each time they are met")
     bool_flag(p, "--progress", "-p", dest="progress",
               help="show a progress bar (default: on a terminal, with -o)")
     p.set_defaults(func=cmd_dag_export)

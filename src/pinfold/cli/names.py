@@ -69,7 +69,7 @@ def register(sub: Subcommands) -> None:
                    " be higher than the current one)")
     bool_flag(p, "--v1compat", dest="v1compat", help="produce a backward-compatible record"
                " with both V1 and V2 signatures (default true)")
-    p.add_argument("-Q", "--quieter", action="store_true", help="write only the final IPNS"
+    bool_flag(p, "-Q", "--quieter", dest="quieter", default=False, help="write only the final IPNS"
                    " name (k51...)")
     p.set_defaults(func=cmd_name_publish)
 
@@ -98,8 +98,8 @@ def register(sub: Subcommands) -> None:
                         " unless --force; a record that does not verify is never stored.")
     p.add_argument("name", metavar="NAME", help="the IPNS name (k51... or /ipns/k51...)")
     p.add_argument("file", metavar="FILE", help="file with the signed record, or - for stdin")
-    p.add_argument("-f", "--force", action="store_true", help="skip the sequence check")
-    p.add_argument("-q", "--quiet", action="store_true", help="write no output")
+    bool_flag(p, "-f", "--force", dest="force", default=False, help="skip the sequence check")
+    bool_flag(p, "-q", "--quiet", dest="quiet", default=False, help="write no output")
     p.set_defaults(func=cmd_name_put)
 
     p = nsub.add_parser("inspect", parents=[common], help="print the fields of an IPNS record",
@@ -111,7 +111,7 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--verify", metavar="NAME", help="IPNS name to validate the record against")
     bool_flag(p, "--dump", dest="dump", help="include a hex dump of the raw protobuf record"
                " (default true)")
-    p.add_argument("--json", action="store_true", help="print one JSON object (Kubo's"
+    bool_flag(p, "--json", dest="json", default=False, help="print one JSON object (Kubo's"
                    " --enc=json)")
     p.set_defaults(func=cmd_name_inspect)
 

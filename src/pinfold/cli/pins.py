@@ -38,8 +38,7 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--name", default="", help="name of the pin (at most 255 bytes)")
     bool_flag(p, "--recursive", "-r", dest="recursive",
               help="pin the whole DAG (default true); false pins the block only")
-    p.add_argument("--queue", "--background", action="store_true",
-                   help="if blocks are missing, keep the pin 'queued' until they arrive"
+    bool_flag(p, "--queue", "--background", dest="queue", default=False, help="if blocks are missing, keep the pin 'queued' until they arrive"
                         " (Pinata's pin by hash) instead of failing")
     p.set_defaults(func=cmd_pin_add)
     p = psub.add_parser("rm", parents=[common], help="unpin CIDs")
@@ -53,8 +52,8 @@ def register(sub: Subcommands) -> None:
     p.add_argument("cids", nargs="*", metavar="CID")
     p.add_argument("-t", "--type", default="all",
                    choices=("all", "recursive", "direct", "indirect"))
-    p.add_argument("-q", "--quiet", action="store_true", help="print only CIDs")
-    p.add_argument("--json", action="store_true", help="one JSON object per pin")
+    bool_flag(p, "-q", "--quiet", dest="quiet", default=False, help="print only CIDs")
+    bool_flag(p, "--json", dest="json", default=False, help="one JSON object per pin")
     p.add_argument("--name", dest="q_name", help="pins whose name matches TEXT")
     p.add_argument("--match", default="exact", choices=("exact", "iexact", "partial", "ipartial"))
     p.add_argument("--meta", dest="q_meta", action="append", default=[], metavar="FILTER",
@@ -77,7 +76,7 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--set-str", action="append", default=[], metavar="KEY=VALUE",
                    help="set a value as a string, whatever it looks like")
     p.add_argument("--unset", action="append", default=[], metavar="KEY")
-    p.add_argument("--replace", action="store_true", help="replace all metadata with --set")
+    bool_flag(p, "--replace", dest="replace", default=False, help="replace all metadata with --set")
     p.add_argument("--name", dest="new_name", help="rename the pin")
     p.set_defaults(func=cmd_pin_meta)
     p = psub.add_parser("export", parents=[common], help="write every pin as JSON Lines")
@@ -88,7 +87,7 @@ def register(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_pin_import)
     p = psub.add_parser("verify", parents=[common],
                         help="check that every block of every pinned DAG is present and intact")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    bool_flag(p, "-q", "--quiet", dest="quiet", default=False, help="print only problems")
     p.set_defaults(func=cmd_pin_verify)
     p = psub.add_parser("update", parents=[common],
                         help="move a recursive pin from OLD to NEW without a gc gap")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import Subcommands, nonneg_int, open_repo, out, repo_options
+from .common import Subcommands, bool_flag, nonneg_int, open_repo, out, repo_options
 
 
 def register(sub: Subcommands) -> None:
@@ -17,7 +17,7 @@ def register(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_cat)
     p = sub.add_parser("ls", parents=[common], help="list a directory: <cid> <size> <name>")
     p.add_argument("path", metavar="CID|PATH")
-    p.add_argument("-v", "--headers", action="store_true", help="print a header line")
+    bool_flag(p, "-v", "--headers", dest="headers", default=False, help="print a header line")
     p.set_defaults(func=cmd_ls)
     p = sub.add_parser("stat", parents=[common], help="type, sizes and block count of a DAG")
     p.add_argument("path", metavar="CID|PATH")

@@ -8,16 +8,15 @@ import os
 import sys
 
 from ..cid import CID
-from .common import Subcommands, command_group, open_repo, out, repo_options
+from .common import Subcommands, bool_flag, command_group, open_repo, out, repo_options
 
 
 def register(sub: Subcommands) -> None:
     common = repo_options()
     rsub = command_group(sub, "repo", "gc, stat, verify")
     p = rsub.add_parser("gc", parents=[common], help="delete blocks nothing pinned references")
-    p.add_argument("--full", action="store_true",
-                   help="mark and sweep from the pins, repairing reference counts")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    bool_flag(p, "--full", dest="full", default=False, help="mark and sweep from the pins, repairing reference counts")
+    bool_flag(p, "-q", "--quiet", dest="quiet", default=False, help="print only the summary")
     p.set_defaults(func=cmd_repo_gc)
     p = rsub.add_parser("stat", parents=[common], help="blocks, bytes, pinned bytes")
     p.set_defaults(func=cmd_repo_stat)
