@@ -40,6 +40,8 @@ class Parser(argparse.ArgumentParser):
       and ``add --pin photos/`` adds ``photos/``. Its value, when given, is joined with ``=``
       (``--pin=false``, ``-n=true``), spelled as Kubo's ``strconv.ParseBool`` after lower-casing
       (``true``, ``t``, ``1``, ``false``, ``f``, ``0``; empty means true).
+    - Options may come anywhere among a command's positional words. An option that takes a
+      value takes the next word, even one starting with ``-`` (``--entity-bytes -1:*``).
     - Options are spelled in full, as Kubo requires: no argparse abbreviations (``--raw`` for
       ``--raw-leaves``), so a later option can never make an old command line ambiguous.
     - Errors are one line, exit status 2, with no usage dump.
@@ -48,6 +50,7 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+        self._intermixing = False
 
     def error(self, message: str) -> NoReturn:  # one line, exit 2, as argparse does, no usage
         self.exit(2, f"pinfold: error: {message}\n")
@@ -55,28 +58,42 @@ class Parser(argparse.ArgumentParser):
     def parse_known_args(self, args: Sequence[str] | None = None,
                          namespace: argparse.Namespace | None = None) -> Any:
         # subparsers call this too, each with the words after its command name
-        words = sys.argv[1:] if args is None else list(args)
-        return super().parse_known_args(self._bool_values(words), namespace)
+        words = self._bool_values(sys.argv[1:] if args is None else list(args))
+        if self._intermixing or "--" in words or any(
+                a.nargs in (argparse.PARSER, argparse.REMAINDER) for a in self._actions):
+            return super().parse_known_args(words, namespace)
+        # a command's own parser: options may come before, between and after its positional
+        # words (``add a.txt --pin=false b.txt``), as in Kubo; plain argparse stops a list of
+        # positionals at the first option. After "--" every word is positional (argparse's
+        # intermixed parsing mishandles "--", so such a line is parsed the plain way).
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(words, namespace)
+        finally:
+            self._intermixing = False
 
     def _bool_values(self, words: list[str]) -> list[str]:
         """``words`` with each ``--flag=VALUE`` of a boolean option of this parser rewritten to
-        the option's bare positive or negative form, which argparse parses without a value."""
+        the option's bare positive or negative form, which argparse parses without a value, and
+        each option's value joined to it (``--mtime=-5``) when it starts with ``-``: the word
+        after an option that takes a value is that value, as in Kubo."""
         flags: dict[str, BoolFlag] = {}
         valued: set[str] = set()
         for action in self._actions:
             for name in action.option_strings:
                 if isinstance(action, BoolFlag):
                     flags[name] = action
-                elif action.nargs != 0:
+                elif action.nargs is None:
                     valued.add(name)
-        if not flags:
-            return words
         out: list[str] = []
         skip = False
         for i, word in enumerate(words):
-            if skip:  # the value of the option before, whatever it looks like
+            if skip:  # the value of the option before, whatever it looks like, as in Kubo
                 skip = False
-                out.append(word)
+                if word.startswith("-") and out[-1] in valued:
+                    out[-1] = f"{out[-1]}={word}"  # argparse would read it as an option
+                else:
+                    out.append(word)
                 continue
             if word == "--":
                 out.extend(words[i:])
