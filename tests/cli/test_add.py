@@ -8,7 +8,10 @@ import sys
 import pytest
 from gen import case_source, load_vectors, make_content
 
+import pinfold
 from pinfold.cli.main import main
+
+from .helpers import either_side
 
 UNIXFS = load_vectors("unixfs.json")
 CHUNKERS = load_vectors("chunkers.json")
@@ -232,3 +235,90 @@ def test_progress_bar_on_request(tmp_path, capsys):
     code, out, err = run(capsys, "add", "-n", "--progress", "--chunker=size-65536", str(f))
     assert code == 0 and out.startswith("added ")
     assert "MiB" in err and "\r" in err
+
+
+# -- boolean flags before and after the path (issue 13): Kubo never takes the next word as a
+# boolean's value, so both orders mean the same
+
+def _photos(root):
+    d = root / "photos"
+    (d / "empty").mkdir(parents=True)
+    (d / "a.jpg").write_bytes(b"not really a jpeg\n")
+    (d / ".hidden").write_bytes(b"dot file\n")
+    return str(d)
+
+
+def test_raw_leaves_before_and_after_the_path(tmp_path, capsys):
+    big = tmp_path / "big.bin"
+    big.write_bytes(make_content({"gen": "sha256ctr", "seed": "big", "size": 600_000}))
+    raw = str(pinfold.cid_of(str(big), raw_leaves=True))
+    plain = str(pinfold.cid_of(str(big)))
+    assert raw != plain
+    # the issue's own line: -n -Q --raw-leaves big.bin
+    assert either_side(capsys, ["add"], ["-n", "-Q", "--raw-leaves"], [str(big)]) == \
+        (0, raw + "\n", "")
+    for flags, cid in ((["-nQ", "--raw-leaves=true"], raw), (["-n", "-Q", "--raw-leaves=false"],
+                       plain), (["-n", "-Q", "--raw-leaves=0"], plain), (["-n", "-Q",
+                                "--raw-leaves="], raw),
+                       (["-Q", "-n=true", "--cid-version", "1", "--raw-leaves=f"], None)):
+        code, out, err = either_side(capsys, ["add"], flags, [str(big)])
+        assert (code, err) == (0, "")
+        if cid is None:  # CIDv1 with dag-pb leaves
+            cid = str(pinfold.cid_of(str(big), cid_version=1, raw_leaves=False))
+        assert out == cid + "\n", flags
+
+
+def test_pin_before_and_after_the_path(tmp_path, capsys, cli_repo):
+    photos = _photos(tmp_path)
+    root = str(pinfold.cid_of(photos, recursive=True))
+    # the issue's other line: add --pin photos/ (with -r, as Kubo needs for a directory)
+    code, out, err = either_side(capsys, ["add", "--repo", str(cli_repo)], ["--pin", "-r", "-Q"],
+                                 [photos + "/"])
+    assert (code, out, err) == (0, root + "\n", "")
+    code, out, _ = run(capsys, "pin", "ls", "--repo", str(cli_repo), "-t", "recursive", "-q")
+    assert out.split() == [root]
+    other = tmp_path / "other.txt"
+    other.write_bytes(b"added, not pinned\n")
+    cid = str(pinfold.cid_of(str(other)))
+    assert either_side(capsys, ["add", "--repo", str(cli_repo)], ["--pin=false", "-q"],
+                       [str(other)]) == (0, cid + "\n", "")
+    code, out, _ = run(capsys, "pin", "ls", "--repo", str(cli_repo), "-t", "recursive", "-q")
+    assert out.split() == [root]
+    code, out, _ = run(capsys, "block", "stat", "--repo", str(cli_repo), cid)
+    assert code == 0  # stored all the same
+
+
+def test_recursive_hidden_and_empty_dirs_before_and_after_the_path(tmp_path, capsys):
+    photos = _photos(tmp_path)
+    for flags, kw in ((["-r"], {}), (["--recursive"], {}), (["-r", "-H"], {"hidden": True}),
+                      (["-rH", "--empty-dirs"], {"hidden": True}),
+                      (["-r", "--empty-dirs=false"], {"empty_dirs": False}),
+                      (["-r", "-E=false", "--hidden=true"], {"hidden": True, "empty_dirs": False})):
+        cid = str(pinfold.cid_of(photos, recursive=True, **kw))
+        code, out, err = either_side(capsys, ["add"], ["-n", "-Q", *flags], [photos])
+        assert (code, out, err) == (0, cid + "\n", ""), flags
+    code, _, err = either_side(capsys, ["add"], ["-n", "--recursive=false"], [photos])
+    assert code == 1 and "is a directory" in err and err.count("\n") == 1
+
+
+def test_progress_before_and_after_the_path(tmp_path, capsys):
+    f = tmp_path / "f.bin"
+    f.write_bytes(make_content({"gen": "zeros", "size": 300_000}))
+    for flags in (["--progress"], ["-p"], ["--progress=true"]):
+        for argv in (["add", "-n", *flags, str(f)], ["add", "-n", str(f), *flags]):
+            code, out, err = run(capsys, *argv)
+            assert code == 0 and "% " in err and out.startswith("added "), argv
+    code, out, err = either_side(capsys, ["add"], ["-n", "--progress=false"], [str(f)])
+    assert (code, err) == (0, "") and out.startswith("added ")
+
+
+def test_other_add_switches_before_and_after_the_path(tmp_path, capsys):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_bytes(b"a\n")
+    b.write_bytes(b"b\n")
+    for flags in (["-n", "-w"], ["-n", "-t", "-q"], ["-n", "--inline"], ["-n", "--trickle=false"],
+                  ["-n", "--preserve-mode", "--preserve-mtime=false"], ["-nQw", "--inline=1"]):
+        code, out, err = either_side(capsys, ["add"], flags, [str(a), str(b)])
+        assert (code, err) == (0, ""), flags
+        # and between the two paths
+        assert run(capsys, "add", str(a), *flags, str(b)) == (code, out, err)

@@ -45,7 +45,8 @@ def test_cli_uses_pinfold_repo_from_the_environment(tmp_path, capsysbinary, monk
 _FALSY = ("false", "FALSE", "f", "F", "0")
 _TRUTHY = ("", "true", "True", "t", "T", "1")
 # positional words a broken flag would swallow as its value: they look like booleans
-_WORDS = ("false", "0", "t", "1", "bafkqaaa", "k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8")
+_WORDS = ("false", "0", "t", "1", "bafkqaaa",
+          "k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8")
 
 
 def _parsers(parser=None, path=()):

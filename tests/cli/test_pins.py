@@ -28,6 +28,8 @@ from tests.pins.helpers import (
 )
 from tests.repo.helpers import BACKENDS, blob, raw_cid
 
+from .helpers import either_side
+
 
 def test_cli_pin_add_types_metadata(cli_repo, capsys):
     with Repo(cli_repo) as repo:
@@ -356,3 +358,39 @@ def test_cli_huge_integer_metadata_is_a_one_line_error_or_stored(cli_repo, capsy
                          "n>99999999999999999999")
     if code != 0:
         assert_one_line_error(code, out, err)
+
+
+def test_cli_pin_flags_before_and_after_the_cids(cli_repo, capsys):
+    """Issue 13: pin add --recursive (-r), --queue and pin update --unpin on either side of the
+    CIDs; pin ls -q and --json likewise."""
+    with Repo(cli_repo) as repo:
+        root = repo.add(blob("pin-flags", 700_000)).root
+        other = repo.block_put(b"a lone block")
+        repo.unpin(root)
+    r = ["--repo", str(cli_repo)]
+    for flags, kind in ((["--recursive=false"], "direct"), (["-r=false"], "direct"),
+                        (["--recursive"], "recursive"), (["-r"], "recursive")):
+        code, out, err = either_side(capsys, ["pin", "add", *r], flags, [str(root)])
+        assert (code, out, err) == (0, f"pinned {root} {kind}\n", ""), flags
+        run(capsys, "pin", "rm", *r, root)
+    missing = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+    code, out, err = either_side(capsys, ["pin", "add", *r], ["--queue=false"], [missing])
+    assert code == 1 and err.count("\n") == 1
+    code, out, _ = either_side(capsys, ["pin", "add", *r], ["--queue"], [missing])
+    assert code == 0 and out == f"pinned {missing} recursive (queued)\n"
+    run(capsys, "pin", "rm", *r, missing)
+    run(capsys, "pin", "add", *r, root)
+    quiet = either_side(capsys, ["pin", "ls", *r], ["-q"], [str(root)])
+    assert quiet == (0, f"{root}\n", "")
+    assert either_side(capsys, ["pin", "ls", *r], ["-q=false"], [str(root)])[1] == \
+        f"{root} recursive\n"
+    code, out, _ = run(capsys, "pin", "update", *r, root, "--unpin=false", other)
+    assert code == 0
+    with Repo(cli_repo) as repo:
+        assert repo.pins.pinned_type(root) == "recursive"
+    with Repo(cli_repo) as repo:
+        third = repo.block_put(b"a third block")
+    code, out, _ = run(capsys, "pin", "update", *r, "--unpin", other, third)
+    assert code == 0
+    with Repo(cli_repo) as repo:
+        assert repo.pins.pinned_type(other) is None

@@ -13,7 +13,7 @@ from pinfold.codecs.links import links_of
 from pinfold.repo import Repo
 from tests.repo.helpers import BACKENDS, CHUNK, _corrupt, blob, one_line_error, raw_cid
 
-from .helpers import cli, lines
+from .helpers import cli, either_side, lines
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -137,3 +137,21 @@ def test_cli_repo_verify_reports_problems(tmp_path, capsysbinary):
     code, out, err = cli(capsysbinary, "block", "get", *r, str(leaf))
     one_line_error(code, err)
     assert str(leaf) in err
+
+
+def test_cli_block_and_repo_flags_before_and_after_the_words(tmp_path, capsysbinary):
+    """Issue 13: block put --pin, block rm -f, repo gc -q/--full on either side."""
+    path = str(tmp_path / "r")
+    cli(capsysbinary, "init", "--repo", path, "--no-fsync=true")
+    f = tmp_path / "b.bin"
+    f.write_bytes(b"a block")
+    code, out, err = either_side(capsysbinary, ["block", "put", "--repo", path], ["--pin"],
+                                 [str(f)])
+    cid = out.strip()
+    assert (code, err) == (0, "") and cid == str(raw_cid(b"a block"))
+    code, _, err = either_side(capsysbinary, ["block", "rm", "--repo", path], ["-f=false"], [cid])
+    assert code == 1 and "pinned" in err
+    code, out, _ = cli(capsysbinary, "block", "rm", cid, "--force", "--repo", path)
+    assert code == 0
+    code, out, _ = cli(capsysbinary, "repo", "gc", "-q", "--full=true", "--repo", path)
+    assert code == 0 and lines(out) == ["freed 0 blocks, 0 bytes"]

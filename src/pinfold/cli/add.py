@@ -35,14 +35,19 @@ def register(sub: Subcommands) -> None:
                     " Flags are Kubo's.",
     )
     add.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or - for stdin")
-    bool_flag(add, "-n", "--only-hash", dest="only_hash", default=False, help="only compute the CIDs, store nothing")
+    bool_flag(add, "-n", "--only-hash", dest="only_hash", default=False,
+              help="only compute the CIDs, store nothing")
     bool_flag(add, "--pin", dest="pin", help="pin what is added, recursively (default true)")
     add.add_argument("--pin-name", "--name", dest="pin_name", help="name of the pin")
     bool_flag(add, "-q", "--quiet", dest="quiet", default=False, help="print only CIDs")
-    bool_flag(add, "-Q", "--quieter", dest="quieter", default=False, help="print only the final root CID")
-    bool_flag(add, "-r", "--recursive", dest="recursive", default=False, help="add directories recursively")
-    bool_flag(add, "-w", "--wrap-with-directory", dest="wrap_with_directory", default=False, help="wrap the inputs in a directory named by their basenames")
-    bool_flag(add, "-H", "--hidden", dest="hidden", default=False, help="include files whose names start"
+    bool_flag(add, "-Q", "--quieter", dest="quieter", default=False,
+              help="print only the final root CID")
+    bool_flag(add, "-r", "--recursive", dest="recursive", default=False,
+              help="add directories recursively")
+    bool_flag(add, "-w", "--wrap-with-directory", dest="wrap_with_directory", default=False,
+              help="wrap the inputs in a directory named by their basenames")
+    bool_flag(add, "-H", "--hidden", dest="hidden", default=False,
+              help="include files whose names start"
                      " with '.'")
     add.add_argument("--profile", help="unixfs-v0-2015 (Kubo's default) or unixfs-v1-2025")
     add.add_argument("--cid-version", type=int, choices=(0, 1), help="CID version (default 0)")
@@ -54,7 +59,8 @@ def register(sub: Subcommands) -> None:
     add.add_argument("--max-file-links", type=nonneg_int, help="links per file node (174)")
     add.add_argument("--hash", help="sha2-256 (default), sha2-512, sha3-256, blake2b-256,"
                      " blake3, identity")
-    bool_flag(add, "--inline", dest="inline", default=False, help="inline small blocks into identity CIDs")
+    bool_flag(add, "--inline", dest="inline", default=False,
+              help="inline small blocks into identity CIDs")
     add.add_argument("--inline-limit", type=nonneg_int, default=32,
                      help="largest block to inline, in bytes (32, at most 128)")
     add.add_argument("--hamt-threshold", type=parse_size,
@@ -66,9 +72,12 @@ def register(sub: Subcommands) -> None:
                      help="entries above which a directory becomes a HAMT (0: no limit)")
     bool_flag(add, "--empty-dirs", "-E", dest="empty_dirs",
               help="include empty directories (default true)")
-    bool_flag(add, "--dereference-symlinks", dest="dereference_symlinks", default=False, help="add what symlinks point at instead of the links")
-    bool_flag(add, "--preserve-mode", dest="preserve_mode", default=False, help="store each file's mode")
-    bool_flag(add, "--preserve-mtime", dest="preserve_mtime", default=False, help="store each file's mtime")
+    bool_flag(add, "--dereference-symlinks", dest="dereference_symlinks", default=False,
+              help="add what symlinks point at instead of the links")
+    bool_flag(add, "--preserve-mode", dest="preserve_mode", default=False,
+              help="store each file's mode")
+    bool_flag(add, "--preserve-mtime", dest="preserve_mtime", default=False,
+              help="store each file's mtime")
     add.add_argument("--mode", type=parse_mode, help="store this mode (octal) on every entry")
     add.add_argument("--mtime", type=int, help="store this mtime (seconds) on every entry")
     add.add_argument("--mtime-nsecs", type=nonneg_int, help="nanoseconds part of --mtime")

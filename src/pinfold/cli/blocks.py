@@ -26,7 +26,8 @@ def register(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_block_stat)
     p = bsub.add_parser("rm", parents=[common], help="delete blocks (refused while pinned)")
     p.add_argument("cids", nargs="+", metavar="CID")
-    bool_flag(p, "-f", "--force", dest="force", default=False, help="delete even if pinned (breaks the pinned DAG)")
+    bool_flag(p, "-f", "--force", dest="force", default=False,
+              help="delete even if pinned (breaks the pinned DAG)")
     p.set_defaults(func=cmd_block_rm)
 
 

@@ -34,7 +34,8 @@ def register(sub: Subcommands) -> None:
               help="pin the roots named in the CAR headers (default true)",
               no=("--no-pin", "do not pin the roots"))
     p.add_argument("--name", default="", help="name of the root pins")
-    bool_flag(p, "--stats", dest="stats", default=False, help="print the number of blocks and bytes")
+    bool_flag(p, "--stats", dest="stats", default=False,
+              help="print the number of blocks and bytes")
     bool_flag(p, "--progress", "-p", dest="progress",
               help="show a progress bar (default: on a terminal)")
     p.set_defaults(func=cmd_dag_import)

@@ -11,7 +11,8 @@ def register(sub: Subcommands) -> None:
     p = sub.add_parser("init", parents=[repo_options()], help="create a repo")
     p.add_argument("--backend", choices=("fs", "lmdb"), default="fs",
                    help="blockstore: fs (one file per block) or lmdb")
-    bool_flag(p, "--no-fsync", dest="no_fsync", default=False, help="do not fsync block writes (faster, not crash-safe)")
+    bool_flag(p, "--no-fsync", dest="no_fsync", default=False,
+              help="do not fsync block writes (faster, not crash-safe)")
     p.set_defaults(func=cmd_init)
 
 

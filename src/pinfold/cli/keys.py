@@ -60,7 +60,8 @@ def register(sub: Subcommands) -> None:
 
     for name, extra in (("ls", ""), ("list", " (Kubo's old spelling of 'key ls')")):
         p = ksub.add_parser(name, parents=[common], help="list all local keypairs" + extra)
-        bool_flag(p, "-l", dest="long", default=False, help="show extra information about keys: '<id> <name>'")
+        bool_flag(p, "-l", dest="long", default=False,
+                  help="show extra information about keys: '<id> <name>'")
         base_opt(p)
         p.set_defaults(func=cmd_key_ls)
 

@@ -38,7 +38,8 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--name", default="", help="name of the pin (at most 255 bytes)")
     bool_flag(p, "--recursive", "-r", dest="recursive",
               help="pin the whole DAG (default true); false pins the block only")
-    bool_flag(p, "--queue", "--background", dest="queue", default=False, help="if blocks are missing, keep the pin 'queued' until they arrive"
+    bool_flag(p, "--queue", "--background", dest="queue", default=False,
+              help="if blocks are missing, keep the pin 'queued' until they arrive"
                         " (Pinata's pin by hash) instead of failing")
     p.set_defaults(func=cmd_pin_add)
     p = psub.add_parser("rm", parents=[common], help="unpin CIDs")

@@ -15,7 +15,8 @@ def register(sub: Subcommands) -> None:
     common = repo_options()
     rsub = command_group(sub, "repo", "gc, stat, verify")
     p = rsub.add_parser("gc", parents=[common], help="delete blocks nothing pinned references")
-    bool_flag(p, "--full", dest="full", default=False, help="mark and sweep from the pins, repairing reference counts")
+    bool_flag(p, "--full", dest="full", default=False,
+              help="mark and sweep from the pins, repairing reference counts")
     bool_flag(p, "-q", "--quiet", dest="quiet", default=False, help="print only the summary")
     p.set_defaults(func=cmd_repo_gc)
     p = rsub.add_parser("stat", parents=[common], help="blocks, bytes, pinned bytes")
