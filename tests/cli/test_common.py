@@ -8,7 +8,7 @@ import argparse
 import pytest
 
 from pinfold import CID
-from pinfold.cli.common import BoolFlag, Parser, parse_bool
+from pinfold.cli.common import BoolFlag, Parser, RefusedFlag, parse_bool
 from pinfold.cli.main import build_parser
 from pinfold.repo import Repo
 
@@ -136,6 +136,17 @@ def test_boolean_options_follow_kubos_rule(path, parser, capsys):
     words, required = _base_argv(parser)
     base = vars(_parse(path, [*required, *words]))
     flags = _bool_actions(parser)
+    for action in [a for a in flags if isinstance(a, RefusedFlag)]:
+        # a Kubo option pinfold does not offer: refused in one line, its false form accepted
+        for name in action.option_strings:
+            for argv in ([name, *words], [*words, f"{name}=true"]):
+                with pytest.raises(SystemExit) as exc:
+                    _parse(path, [*required, *argv])
+                assert exc.value.code == 2
+                err = capsys.readouterr().err
+                assert err.count("\n") == 1 and "not supported by pinfold" in err
+            assert vars(_parse(path, [*required, *words, f"{name}=false"])) == base
+    flags = [a for a in flags if not isinstance(a, RefusedFlag)]
     for action in flags:
         for name in action.option_strings:
             # bare: true, before, between and after the positional words; the next word is

@@ -223,7 +223,7 @@ def test_cli_queued_pin_completes_when_content_is_added(cli_repo, tmp_path, caps
     code, out, err = run(capsys, "pin", "ls", "--repo", cli_repo, "--json", "--status", "pinned")
     (row,), _ = json_lines(out)
     assert (row["name"], row["status"], row["meta"]) == ("later", "pinned", {"n": 1})
-    code, out, err = run(capsys, "repo", "gc", "--repo", cli_repo, "-q")
+    code, out, err = run(capsys, "repo", "gc", "--repo", cli_repo)
     assert out == "freed 0 blocks, 0 bytes\n"
 
 

@@ -23,6 +23,7 @@ from .common import (
     parse_mode,
     parse_size,
     repo_options,
+    unsupported,
 )
 from .progress import ProgressBar
 
@@ -40,6 +41,7 @@ def register(sub: Subcommands) -> None:
     bool_flag(add, "--pin", dest="pin", help="pin what is added, recursively (default true)")
     add.add_argument("--pin-name", "--name", dest="pin_name", help="name of the pin")
     bool_flag(add, "-q", "--quiet", dest="quiet", default=False, help="print only CIDs")
+    bool_flag(add, "--silent", dest="silent", default=False, help="write no output")
     bool_flag(add, "-Q", "--quieter", dest="quieter", default=False,
               help="print only the final root CID")
     bool_flag(add, "-r", "--recursive", dest="recursive", default=False,
@@ -85,6 +87,13 @@ def register(sub: Subcommands) -> None:
     add.add_argument("--cid-base", help="multibase for printed CIDs (base32, base36, ...)")
     bool_flag(add, "--progress", "-p", dest="progress",
               help="show a progress bar (default: on a terminal)")
+    unsupported(add, "--nocopy", reason="no filestore; blocks are always copied into the repo")
+    unsupported(add, "--fscache", reason="no filestore")
+    unsupported(add, "--to-files", value=True, reason="no MFS (use --pin-name to name the pin)")
+    unsupported(add, "--ignore", value=True, reason="no ignore rules; add fewer paths")
+    unsupported(add, "--ignore-rules-path", value=True, reason="no ignore rules")
+    unsupported(add, "--dereference-args",
+                reason="deprecated in Kubo; use --dereference-symlinks")
     add.set_defaults(func=cmd_add)
 
 
@@ -133,8 +142,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     _check_cid_base(args.cid_base)
     meta_from_args(args)  # bad metadata fails before any work
     repo = None if args.only_hash else open_repo(args)
-    show_bar = flag_value(args, "progress",
-                          sys.stderr.isatty() and not args.quieter and not args.quiet)
+    show_bar = flag_value(args, "progress", sys.stderr.isatty() and not args.quieter
+                          and not args.quiet and not args.silent)
     bar = ProgressBar(_total_size(args.paths)) if show_bar else None
     progress = (lambda ev: bar.update(ev.total_bytes)) if bar else None  # type: ignore[union-attr]
     importer = Importer(_import_options(args), progress=progress, recursive=args.recursive)
@@ -170,7 +179,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     flush_entries()
     if bar:
         bar.clear()
-    if args.quieter and job.result.root is not None:
+    if args.quieter and not args.silent and job.result.root is not None:
         out.write(_fmt(job.result.root, args.cid_base) + "\n")
     return 0
 
@@ -193,7 +202,7 @@ def _fmt(cid, base: str | None) -> str:
 
 
 def _print_entry(entry, args: argparse.Namespace, bar: ProgressBar | None, out) -> None:
-    if args.quieter:
+    if args.quieter or args.silent:
         return
     if bar:
         bar.clear()

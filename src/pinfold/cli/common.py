@@ -236,6 +236,41 @@ def bool_flag(p: argparse.ArgumentParser, *names: str, dest: str, help: str,
         p.add_argument(no[0], dest=dest, action=BoolFlag, negate=True, help=no[1], **forms)
 
 
+class RefusedFlag(BoolFlag):
+    """A Kubo boolean option pinfold does not offer (:func:`unsupported`): the bare or true
+    form is a usage error naming the reason; ``=false`` is accepted."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        if not self.negate:  # --flag=false asks for what pinfold does anyway
+            raise argparse.ArgumentError(self, self.help or "not supported by pinfold")
+        setattr(namespace, self.dest, False)
+
+
+class _RefusedValue(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        raise argparse.ArgumentError(self, self.help or "not supported by pinfold")
+
+
+def unsupported(p: argparse.ArgumentParser, *names: str, reason: str,
+                value: bool = False) -> None:
+    """A Kubo option pinfold does not offer (``add --nocopy``): refused with ``reason``, in one
+    line, instead of argparse's "unrecognized arguments". ``value``: the option takes a value
+    (``--to-files PATH``); otherwise it is a boolean, and its ``=false`` form is accepted."""
+    dest = "unsupported_" + names[-1].lstrip("-").replace("-", "_")
+    text = f"not supported by pinfold: {reason}"
+    if value:
+        p.add_argument(*names, dest=dest, action=_RefusedValue, help=text)
+        return
+    long = next((n for n in names if n.startswith("--")), names[0])
+    negative = "--no-" + long.lstrip("-")
+    forms = {"positive": long, "negative": negative}
+    p.add_argument(*names, dest=dest, action=RefusedFlag, default=False, help=text, **forms)
+    p.add_argument(negative, dest=dest, action=RefusedFlag, negate=True, help=argparse.SUPPRESS,
+                   **forms)
+
+
 def flag_value(args: argparse.Namespace, dest: str, default: bool) -> bool:
     """The value of a :func:`bool_flag` (``None`` when not given: the command's default)."""
     value = getattr(args, dest)

@@ -35,7 +35,9 @@ def register(sub: Subcommands) -> None:
     p = psub.add_parser("add", parents=[common, meta_options()],
                         help="pin CIDs (recursively by default)")
     p.add_argument("cids", nargs="+", metavar="CID")
-    p.add_argument("--name", default="", help="name of the pin (at most 255 bytes)")
+    p.add_argument("-n", "--name", default="", help="name of the pin (at most 255 bytes)")
+    bool_flag(p, "--progress", dest="progress", default=False,
+              help="accepted for Kubo; pinning local blocks shows no progress")
     bool_flag(p, "--recursive", "-r", dest="recursive",
               help="pin the whole DAG (default true); false pins the block only")
     bool_flag(p, "--queue", "--background", dest="queue", default=False,
@@ -44,6 +46,8 @@ def register(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_pin_add)
     p = psub.add_parser("rm", parents=[common], help="unpin CIDs")
     p.add_argument("cids", nargs="*", metavar="CID")
+    bool_flag(p, "-r", "--recursive", dest="recursive",
+              help="remove the recursive pin (default true); false removes a direct pin")
     p.add_argument("--name", default=None, help="only the pin with this name")
     p.add_argument("--id", dest="pin_id", default=None, help="remove the pin with this id")
     p.set_defaults(func=cmd_pin_rm)
@@ -55,7 +59,11 @@ def register(sub: Subcommands) -> None:
                    choices=("all", "recursive", "direct", "indirect"))
     bool_flag(p, "-q", "--quiet", dest="quiet", default=False, help="print only CIDs")
     bool_flag(p, "--json", dest="json", default=False, help="one JSON object per pin")
-    p.add_argument("--name", dest="q_name", help="pins whose name matches TEXT")
+    p.add_argument("-n", "--name", dest="q_name", help="pins whose name matches TEXT")
+    bool_flag(p, "--names", dest="names", help="print pin names (default: pinfold prints them;"
+              " --names=false gives Kubo's default '<cid> <type>' lines)")
+    bool_flag(p, "-s", "--stream", dest="stream", default=False,
+              help="accepted for Kubo: pins are written as they are read in any case")
     p.add_argument("--match", default="exact", choices=("exact", "iexact", "partial", "ipartial"))
     p.add_argument("--meta", dest="q_meta", action="append", default=[], metavar="FILTER",
                    help="KEY=V, KEY!=V, KEY>V, KEY>=V, KEY<V, KEY<=V, KEY~PATTERN (repeat: AND)")
@@ -89,6 +97,8 @@ def register(sub: Subcommands) -> None:
     p = psub.add_parser("verify", parents=[common],
                         help="check that every block of every pinned DAG is present and intact")
     bool_flag(p, "-q", "--quiet", dest="quiet", default=False, help="print only problems")
+    bool_flag(p, "--verbose", dest="verbose", default=False,
+              help="also write the CIDs of pins that are intact")
     p.set_defaults(func=cmd_pin_verify)
     p = psub.add_parser("update", parents=[common],
                         help="move a recursive pin from OLD to NEW without a gc gap")
@@ -144,8 +154,14 @@ def cmd_pin_rm(args: argparse.Namespace) -> int:
                 out(f"unpinned {pin.cid}")
         elif not args.cids:
             raise PinfoldError("name a CID (or --id) to unpin")
+        want = "recursive" if flag_value(args, "recursive", True) else "direct"
         for text in args.cids:
-            for pin in repo.unpin(CID(text), name=args.name):
+            cid = CID(text)
+            kind = repo.pins.pinned_type(cid)
+            if kind in ("recursive", "direct") and kind != want and args.name is None:
+                raise PinfoldError(f"{cid} is pinned {kind}ly, not {want}ly"
+                                   + (" (use --recursive=false)" if kind == "direct" else ""))
+            for pin in repo.unpin(cid, name=args.name):
                 out(f"unpinned {pin.cid}")
     return 0
 
@@ -212,6 +228,8 @@ def _pin_query(repo: Repo, args: argparse.Namespace) -> int:
 
 
 def _pin_line(args: argparse.Namespace, cid: CID, kind: str, name: str) -> None:
+    if not flag_value(args, "names", True):
+        name = ""
     out(str(cid) if args.quiet else f"{cid} {kind}" + (f" {name}" if name else ""))
 
 
@@ -268,6 +286,11 @@ def cmd_pin_verify(args: argparse.Namespace) -> int:
         problems = repo.pins.verify_pins()
         for p in problems:
             out(f"{p.cid} {p.kind}: {p.detail}")
+        if args.verbose:
+            bad = {str(p.cid) for p in problems}
+            for pin in repo.pins.list():
+                if str(pin.cid) not in bad:
+                    out(f"{pin.cid} ok")
         if not problems and not args.quiet:
             out(f"verified {len(repo.pins.list())} pins: every pinned block present and intact")
     return 1 if problems else 0
