@@ -11,7 +11,7 @@ from gen import case_source, load_vectors, make_content
 import pinfold
 from pinfold.cli.main import main
 
-from .helpers import either_side
+from .helpers import either_side, run_usage
 
 UNIXFS = load_vectors("unixfs.json")
 CHUNKERS = load_vectors("chunkers.json")
@@ -322,3 +322,19 @@ def test_other_add_switches_before_and_after_the_path(tmp_path, capsys):
         assert (code, err) == (0, ""), flags
         # and between the two paths
         assert run(capsys, "add", str(a), *flags, str(b)) == (code, out, err)
+
+
+def test_silent_and_kubo_options_pinfold_lacks(tmp_path, capsys):
+    f = tmp_path / "f.txt"
+    f.write_bytes(b"hello world\n")
+    assert either_side(capsys, ["add"], ["-n", "--silent"], [str(f)]) == (0, "", "")
+    assert either_side(capsys, ["add"], ["-nQ", "--silent"], [str(f)]) == (0, "", "")
+    for flags, word in ((["--nocopy"], "filestore"), (["--fscache=true"], "filestore"),
+                        (["--to-files", "/mfs/x"], "MFS"), (["--ignore", "*.tmp"], "ignore"),
+                        (["--dereference-args"], "--dereference-symlinks")):
+        code, out, err = run_usage(capsys, "add", "-n", *flags, str(f))
+        assert code == 2 and out == "" and err.count("\n") == 1, flags
+        assert "not supported by pinfold" in err and word in err, (flags, err)
+    # asking for what pinfold does anyway is fine
+    code, out, _ = run(capsys, "add", "-n", "-Q", "--nocopy=false", "--fscache=0", str(f))
+    assert (code, out) == (0, "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o\n")

@@ -11,7 +11,7 @@ from gen import make_content
 from pinfold.car import CarReader
 from pinfold.cid import CID
 
-from .helpers import FIX, R1, R2, cli, either_side
+from .helpers import FIX, R1, R2, cli, either_side, run_usage
 
 
 def one_line_error(code: int, err: str, *words: str) -> None:
@@ -265,3 +265,21 @@ def test_dag_flags_before_and_after_the_files(capsysbinary, repo_args, tmp_path,
                                  [*flags, "-o", str(dest)], [R1])
         assert code == 0
     assert dups.stat().st_size >= plain.stat().st_size
+
+
+def test_dag_import_silent_and_local_only(capsysbinary, repo_args):
+    car = str(FIX / "carv1-basic.car")
+    code, out, err = cli(capsysbinary, "dag", "import", "--silent", "--stats", car, *repo_args)
+    assert (code, out, err) == (0, b"", "")
+    code, out, _ = cli(capsysbinary, "pin", "ls", "-q", "-t", "recursive", *repo_args)
+    assert set(out.decode().split()) == {R1, R2}
+    cli(capsysbinary, "pin", "rm", R1, R2, *repo_args)
+    code, out, _ = cli(capsysbinary, "dag", "import", car, "--local-only", "--stats", *repo_args)
+    assert (code, out) == (0, b"Imported 8 blocks (323 bytes)\n")
+    code, out, _ = cli(capsysbinary, "pin", "ls", "-q", *repo_args)
+    assert out == b""
+    code, _, err = cli(capsysbinary, "dag", "import", car, "--local-only", "--pin-roots",
+                       *repo_args)
+    one_line_error(code, err, "--local-only")
+    code, _, err = run_usage(capsysbinary, "dag", "export", R1, "--local-only", *repo_args)
+    assert code == 2 and "not supported by pinfold" in err and err.count("\n") == 1

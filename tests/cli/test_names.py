@@ -142,7 +142,8 @@ def test_name_flags_before_and_after_the_path(repo, capsys):
     path, cid = repo
     me = ids(capsys, path)["self"]
     missing = "/ipfs/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
-    for flags in (["--resolve=false"], ["--resolve=f", "-Q"], ["--resolve=0", "--v1compat"]):
+    for flags in (["--resolve=false"], ["--resolve=f", "-Q"], ["--resolve=0", "--v1compat"],
+                  ["--resolve=false", "--allow-offline", "--allow-delegated=false"]):
         code, out, err = either_side(capsys, ["name", "publish", "--repo", path], flags,
                                      [missing])
         assert (code, err) == (0, ""), flags
@@ -159,7 +160,8 @@ def test_name_flags_before_and_after_the_path(repo, capsys):
     alias = ids(capsys, path)["alias"]
     run(capsys, "name", "publish", "-k", "alias", f"/ipns/{me}", "--repo", path)
     for flags, want in ((["-r"], f"/ipfs/{cid}\n"), (["--recursive"], f"/ipfs/{cid}\n"),
-                        (["-r=false"], f"/ipns/{me}\n"), (["--recursive=f"], f"/ipns/{me}\n")):
+                        (["-r=false"], f"/ipns/{me}\n"), (["--recursive=f"], f"/ipns/{me}\n"),
+                        (["-r", "--nocache", "-s"], f"/ipfs/{cid}\n")):
         assert either_side(capsys, ["name", "resolve", "--repo", path], flags, [alias]) == \
             (0, want, ""), flags
     record = os.path.join(path, "alias.ipns-record")

@@ -394,3 +394,27 @@ def test_cli_pin_flags_before_and_after_the_cids(cli_repo, capsys):
     assert code == 0
     with Repo(cli_repo) as repo:
         assert repo.pins.pinned_type(other) is None
+
+
+def test_cli_pin_kubo_forms(cli_repo, capsys):
+    """pin add -n NAME, pin rm -r=false (direct pins only), pin ls --names=false (Kubo's
+    '<cid> <type>' lines), pin ls -n, pin verify --verbose."""
+    with Repo(cli_repo) as repo:
+        a = repo.block_put(b"pin a")
+        b = repo.block_put(b"pin b")
+    r = ["--repo", str(cli_repo)]
+    assert run(capsys, "pin", "add", *r, "-n", "first", a)[:2] == \
+        (0, f"pinned {a} recursive first\n")
+    assert run(capsys, "pin", "add", *r, "-r=false", b, "--progress")[:2] == \
+        (0, f"pinned {b} direct\n")
+    assert run(capsys, "pin", "ls", *r, a)[1] == f"{a} recursive first\n"
+    assert run(capsys, "pin", "ls", *r, a, "--names=false")[1] == f"{a} recursive\n"
+    assert cli_names(run(capsys, "pin", "ls", *r, "-n", "first")[1]) == ["first"]
+    code, out, _ = run(capsys, "pin", "verify", *r, "--verbose")
+    assert code == 0 and f"{a} ok" in out.splitlines() and f"{b} ok" in out.splitlines()
+    code, _, err = run(capsys, "pin", "rm", *r, b)  # Kubo: -r is the default; b is direct
+    assert_one_line_error(code, "", err, "direct", "--recursive=false")
+    code, _, err = run(capsys, "pin", "rm", *r, "--recursive=false", a)
+    assert_one_line_error(code, "", err, "recursive")
+    assert run(capsys, "pin", "rm", *r, b, "-r=false")[:2] == (0, f"unpinned {b}\n")
+    assert run(capsys, "pin", "rm", *r, "-r", a)[:2] == (0, f"unpinned {a}\n")

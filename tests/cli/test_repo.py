@@ -173,3 +173,19 @@ def test_cli_block_and_repo_flags_before_and_after_the_words(tmp_path, capsysbin
     assert (code, out) == (0, b"")
     code, out, _ = cli(capsysbinary, "repo", "gc", "--repo", path)
     assert lines(out) == ["freed 0 blocks, 0 bytes"]
+
+
+def test_cli_repo_stat_size_only_and_human(tmp_path, capsysbinary):
+    path = str(tmp_path / "r")
+    cli(capsysbinary, "init", "--repo", path, "--no-fsync")
+    f = tmp_path / "big.bin"
+    f.write_bytes(blob("stat-h", 1_234_567))
+    cli(capsysbinary, "add", "--repo", path, "-Q", str(f))
+    code, out, _ = cli(capsysbinary, "repo", "stat", "--repo", path)
+    size = int(dict(x.split(": ", 1) for x in lines(out))["RepoSize"])
+    assert cli(capsysbinary, "repo", "stat", "-s", "--repo", path)[1] == \
+        f"RepoSize: {size}\n".encode()
+    code, out, _ = cli(capsysbinary, "repo", "stat", "-s", "-H", "--repo", path)
+    assert out == f"RepoSize: {size / 1e6:.1f} MB\n".encode()  # go-humanize's Bytes
+    code, out, _ = cli(capsysbinary, "repo", "stat", "-H", "--repo", path)
+    assert lines(out)[0].startswith("NumObjects: ") and "RepoSize: 1.2 MB" in lines(out)
