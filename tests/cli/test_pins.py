@@ -40,7 +40,7 @@ def test_cli_pin_add_types_metadata(cli_repo, capsys):
                          "--meta", "w=hello world", "--meta-str", "s=5",
                          "--meta-str", "sb=true", "--group", "g1", "--group", "g2")
     assert (code, err) == (0, "")
-    assert out == f"pinned {cid} recursive typed\n"
+    assert out == f"pinned {cid} recursively typed\n"
     with Repo(cli_repo) as repo:
         (pin,) = repo.pins.list()
     when = dt.datetime(2024, 5, 1, tzinfo=UTC)
@@ -217,7 +217,7 @@ def test_cli_queued_pin_completes_when_content_is_added(cli_repo, tmp_path, caps
     code, out, err = run(capsys, "pin", "add", "--repo", cli_repo, "--queue", cid,
                          "--name", "later", "--meta", "n=1")
     assert (code, err) == (0, "")
-    assert out == f"pinned {cid} recursive later (queued)\n"
+    assert out == f"pinned {cid} recursively later (queued)\n"
     code, out, err = run(capsys, "add", "--repo", cli_repo, "--pin=false", "-Q", src)
     assert (code, out.strip()) == (0, str(cid))
     code, out, err = run(capsys, "pin", "ls", "--repo", cli_repo, "--json", "--status", "pinned")
@@ -371,13 +371,13 @@ def test_cli_pin_flags_before_and_after_the_cids(cli_repo, capsys):
     for flags, kind in ((["--recursive=false"], "direct"), (["-r=false"], "direct"),
                         (["--recursive"], "recursive"), (["-r"], "recursive")):
         code, out, err = either_side(capsys, ["pin", "add", *r], flags, [str(root)])
-        assert (code, out, err) == (0, f"pinned {root} {kind}\n", ""), flags
+        assert (code, out, err) == (0, f"pinned {root} {kind}ly\n", ""), flags
         run(capsys, "pin", "rm", *r, root)
     missing = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
     code, out, err = either_side(capsys, ["pin", "add", *r], ["--queue=false"], [missing])
     assert code == 1 and err.count("\n") == 1
     code, out, _ = either_side(capsys, ["pin", "add", *r], ["--queue"], [missing])
-    assert code == 0 and out == f"pinned {missing} recursive (queued)\n"
+    assert code == 0 and out == f"pinned {missing} recursively (queued)\n"
     run(capsys, "pin", "rm", *r, missing)
     run(capsys, "pin", "add", *r, root)
     quiet = either_side(capsys, ["pin", "ls", *r], ["-q"], [str(root)])
@@ -404,9 +404,9 @@ def test_cli_pin_kubo_forms(cli_repo, capsys):
         b = repo.block_put(b"pin b")
     r = ["--repo", str(cli_repo)]
     assert run(capsys, "pin", "add", *r, "-n", "first", a)[:2] == \
-        (0, f"pinned {a} recursive first\n")
+        (0, f"pinned {a} recursively first\n")
     assert run(capsys, "pin", "add", *r, "-r=false", b, "--progress")[:2] == \
-        (0, f"pinned {b} direct\n")
+        (0, f"pinned {b} directly\n")
     assert run(capsys, "pin", "ls", *r, a)[1] == f"{a} recursive first\n"
     assert run(capsys, "pin", "ls", *r, a, "--names=false")[1] == f"{a} recursive\n"
     assert cli_names(run(capsys, "pin", "ls", *r, "-n", "first")[1]) == ["first"]

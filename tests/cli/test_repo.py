@@ -43,7 +43,7 @@ def test_cli_repo_commands(tmp_path, capsysbinary, backend):
     assert lines(out) == [f"{hello} recursive"]
 
     code, out, _ = cli(capsysbinary, "pin", "add", *r, "--name", "my file", str(loose))
-    assert code == 0 and lines(out) == [f"pinned {loose} recursive my file"]
+    assert code == 0 and lines(out) == [f"pinned {loose} recursively my file"]
     code, out, _ = cli(capsysbinary, "pin", "ls", *r, "--type", "recursive")
     assert sorted(lines(out)) == sorted([f"{hello} recursive", f"{loose} recursive my file"])
     code, out, _ = cli(capsysbinary, "pin", "ls", *r, "-q", "--type=recursive")
@@ -84,7 +84,7 @@ def test_cli_repo_commands(tmp_path, capsysbinary, backend):
     code, out, _ = cli(capsysbinary, "pin", "ls", *r, "-q", "-t", "recursive")
     assert sorted(lines(out)) == sorted([str(new), str(loose)])
     code, out, _ = cli(capsysbinary, "pin", "add", *r, "--recursive=false", str(hello))
-    assert code == 0 and lines(out) == [f"pinned {hello} direct"]
+    assert code == 0 and lines(out) == [f"pinned {hello} directly"]
     code, out, _ = cli(capsysbinary, "pin", "ls", *r, "--type", "direct")
     assert lines(out) == [f"{hello} direct"]
 

@@ -143,7 +143,7 @@ def cmd_pin_add(args: argparse.Namespace) -> int:
             pin = repo.pin(_cid_or_path(repo, text), name=args.name, recursive=recursive,
                            meta=meta, groups=args.set_groups, queue=args.queue)
             state = "" if pin.status == "pinned" else f" ({pin.status})"
-            out(f"pinned {pin.cid} {pin.type}" + (f" {pin.name}" if pin.name else "") + state)
+            out(f"pinned {pin.cid} {pin.type}ly" + (f" {pin.name}" if pin.name else "") + state)
     return 0
 
 

@@ -122,5 +122,5 @@ def cmd_get(args: argparse.Namespace) -> int:
     dest = args.output or os.path.basename(args.path.rstrip("/")) or args.path
     with open_repo(args) as repo:
         get(repo, repo.ipfs_path(args.path), dest)
-        out(f"saved {args.path} to {dest}")
+        out(f"Saving file(s) to {dest}")
     return 0
