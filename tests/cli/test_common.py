@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pinfold import CID
 from pinfold.cli.common import BoolFlag, Parser, RefusedFlag, parse_bool
@@ -191,3 +193,29 @@ def test_options_are_not_abbreviated(capsys):
     with pytest.raises(SystemExit):
         _parse(("add",), ["--raw", "x"])
     assert "--raw" in capsys.readouterr().err
+
+
+_TOKENS = st.sampled_from([
+    "--pin", "--pin=", "--pin=false", "--pin=maybe", "-n", "-nQ", "-n=true", "-nQr", "-ns",
+    "-s", "--chunker", "--raw-leaves=T", "--no-pin", "--", "-", "--mtime", "-5", "--nocopy",
+    "--nocopy=false", "--to-files", "-E=0", "--cid-version", "1", "x", "false", "=", "-=",
+    "--=x", "-Q=", "--raw", "--pin-name", "--quieter=1", "-H=f", "--progress=",
+])
+
+
+@given(st.lists(st.one_of(_TOKENS, st.text(max_size=8)), max_size=8),
+       st.sampled_from([("add",), ("pin", "add"), ("name", "publish"), ("dag", "export")]))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_command_line_parses_or_is_a_one_line_usage_error(words, path):
+    """Arbitrary words never make the parser raise anything but a usage error (exit 2)."""
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            _parse(path, words)
+        except SystemExit as exc:
+            assert exc.code == 2
+            assert err.getvalue().startswith("pinfold: error: ")
+            assert err.getvalue().count("\n") == 1

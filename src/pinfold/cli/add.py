@@ -49,8 +49,7 @@ def register(sub: Subcommands) -> None:
     bool_flag(add, "-w", "--wrap-with-directory", dest="wrap_with_directory", default=False,
               help="wrap the inputs in a directory named by their basenames")
     bool_flag(add, "-H", "--hidden", dest="hidden", default=False,
-              help="include files whose names start"
-                     " with '.'")
+              help="include files whose names start with '.'")
     add.add_argument("--profile", help="unixfs-v0-2015 (Kubo's default) or unixfs-v1-2025")
     add.add_argument("--cid-version", type=int, choices=(0, 1), help="CID version (default 0)")
     bool_flag(add, "--raw-leaves", dest="raw_leaves",

@@ -53,7 +53,8 @@ class Parser(argparse.ArgumentParser):
         self._intermixing = False
 
     def error(self, message: str) -> NoReturn:  # one line, exit 2, as argparse does, no usage
-        self.exit(2, f"pinfold: error: {message}\n")
+        # the words quoted in a message are the user's: escaped, so the message is one line
+        self.exit(2, f"pinfold: error: {esc_name(message)}\n")
 
     def parse_known_args(self, args: Sequence[str] | None = None,
                          namespace: argparse.Namespace | None = None) -> Any:
