@@ -244,14 +244,14 @@ class RefusedFlag(BoolFlag):
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: Any, option_string: str | None = None) -> None:
         if not self.negate:  # --flag=false asks for what pinfold does anyway
-            raise argparse.ArgumentError(self, self.help or "not supported by pinfold")
+            raise argparse.ArgumentError(self, getattr(self, "reason", "not supported"))
         setattr(namespace, self.dest, False)
 
 
 class _RefusedValue(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: Any, option_string: str | None = None) -> None:
-        raise argparse.ArgumentError(self, self.help or "not supported by pinfold")
+        raise argparse.ArgumentError(self, getattr(self, "reason", "not supported"))
 
 
 def unsupported(p: argparse.ArgumentParser, *names: str, reason: str,
@@ -261,15 +261,19 @@ def unsupported(p: argparse.ArgumentParser, *names: str, reason: str,
     (``--to-files PATH``); otherwise it is a boolean, and its ``=false`` form is accepted."""
     dest = "unsupported_" + names[-1].lstrip("-").replace("-", "_")
     text = f"not supported by pinfold: {reason}"
+    hidden = argparse.SUPPRESS  # not in --help: pinfold does not offer it
     if value:
-        p.add_argument(*names, dest=dest, action=_RefusedValue, help=text)
-        return
-    long = next((n for n in names if n.startswith("--")), names[0])
-    negative = "--no-" + long.lstrip("-")
-    forms = {"positive": long, "negative": negative}
-    p.add_argument(*names, dest=dest, action=RefusedFlag, default=False, help=text, **forms)
-    p.add_argument(negative, dest=dest, action=RefusedFlag, negate=True, help=argparse.SUPPRESS,
-                   **forms)
+        actions = [p.add_argument(*names, dest=dest, action=_RefusedValue, help=hidden)]
+    else:
+        long = next((n for n in names if n.startswith("--")), names[0])
+        negative = "--no-" + long.lstrip("-")
+        forms = {"positive": long, "negative": negative}
+        actions = [p.add_argument(*names, dest=dest, action=RefusedFlag, default=False,
+                                  help=hidden, **forms),
+                   p.add_argument(negative, dest=dest, action=RefusedFlag, negate=True,
+                                  help=hidden, **forms)]
+    for action in actions:
+        action.reason = text  # type: ignore[attr-defined]
 
 
 def flag_value(args: argparse.Namespace, dest: str, default: bool) -> bool:
