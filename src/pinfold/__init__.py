@@ -8,6 +8,7 @@ from .block import Block
 from .cid import CID
 from .codecs.unixfs import Mtime
 from .errors import (
+    AccessDenied,
     BlockNotFoundError,
     CorruptBlockError,
     DecodeError,
@@ -31,6 +32,7 @@ from .importer import (
     cid_of_json,
     iter_blocks,
 )
+from .numbers import NumberError
 
 __version__ = "0.1.0"
 
@@ -38,7 +40,8 @@ _LAZY = {"exporter": (".exporter", None), "Repo": (".repo", "Repo"),
          "RepoError": (".repo", "RepoError"), "car": (".car", None), "ipld": (".ipld", None),
          "gateway": (".gateway", None), "CarError": (".car", "CarError"),
          "CarReader": (".car", "CarReader"), "keys": (".keys", None), "ipns": (".ipns", None),
-         "Names": (".ipns", "Names")}
+         "Names": (".ipns", "Names"), "access": (".access", None),
+         "web": (".web", None)}
 
 
 def __getattr__(name: str):
@@ -56,6 +59,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "CID",
+    "AccessDenied",
     "AddedEntry",
     "Block",
     "BlockNotFoundError",
@@ -73,12 +77,14 @@ __all__ = [
     "Mtime",
     "Names",
     "NotAFileError",
+    "NumberError",
     "PathNotFoundError",
     "PinfoldError",
     "ProgressEvent",
     "Repo",
     "RepoError",
     "UnsupportedHashError",
+    "access",
     "add",
     "car",
     "cid_of",
@@ -89,5 +95,6 @@ __all__ = [
     "ipns",
     "iter_blocks",
     "keys",
+    "web",
     "__version__",
 ]

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import os
 
+_own: dict[int, str] = {}  # this process's token, by pid (a forked child has its own)
+
 
 def process_start(pid: int) -> str:
     """A token for a process's start time ("" where it cannot be read), so that a reused pid
     is not taken for the process that first had it."""
+    if pid in _own:  # a running process's start time never changes: read /proc once
+        return _own[pid]
+    token = _read_start(pid)
+    if pid == os.getpid():
+        _own[pid] = token
+    return token
+
+
+def _read_start(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             fields = f.read().rsplit(b")", 1)[1].split()

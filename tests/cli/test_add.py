@@ -11,7 +11,7 @@ from gen import case_source, load_vectors, make_content
 import pinfold
 from pinfold.cli.main import main
 
-from .helpers import either_side, run_usage
+from .helpers import cli, either_side, run_usage
 
 UNIXFS = load_vectors("unixfs.json")
 CHUNKERS = load_vectors("chunkers.json")
@@ -205,6 +205,8 @@ def test_bad_flags_give_one_line_errors(args, message, tmp_path, capsys):
     assert err.count("\n") == 1 and message in err and err.startswith("pinfold: error:")
 
 
+
+
 def test_bad_inputs(tmp_path, capsys):
     code, _, err = run(capsys, "add", "-n", str(tmp_path / "missing"))
     assert code == 1 and "no such file or directory" in err and err.count("\n") == 1
@@ -338,3 +340,17 @@ def test_silent_and_kubo_options_pinfold_lacks(tmp_path, capsys):
     # asking for what pinfold does anyway is fine
     code, out, _ = run(capsys, "add", "-n", "-Q", "--nocopy=false", "--fscache=0", str(f))
     assert (code, out) == (0, "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o\n")
+
+
+def test_add_private(cli_repo, capsysbinary, tmp_path):
+    """``add --private`` pins what it adds on the private network."""
+    from pinfold.repo import Repo
+
+    (tmp_path / "f").write_bytes(b"private file\n")
+    code, out, _ = cli(capsysbinary, "add", "-Q", str(tmp_path / "f"), "--private",
+                       "--repo", str(cli_repo))
+    assert code == 0
+    cid = out.decode().split()[-1]
+    with Repo(cli_repo) as repo:
+        assert [p.network for p in repo.pins.list()] == ["private"]
+        assert repo.reach(cid) == "private"

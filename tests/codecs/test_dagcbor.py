@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pinfold.cid import CID, DAG_CBOR
+from pinfold.codecs import dagcbor
 from pinfold.codecs.dagcbor import decode as cbor_decode
 from pinfold.codecs.links import codec_links as block_links
 from pinfold.errors import (
@@ -165,3 +166,67 @@ def test_dag_cbor_unknown_codecs_in_links_are_fine():
     data = encode({"l": odd})
     assert decode(data) == {"l": odd}
     assert block_links(DAG_CBOR, data) == [odd]
+
+
+# -- the cbor2 (C) path and the pure-Python decoder answer alike -----------------------------
+
+
+def _both(data: bytes):
+    """(repr of the value or the exception type, links) from each decoder."""
+    out = []
+    for fn in (dagcbor.decode, dagcbor.decode_python):
+        found: list[CID] = []
+        try:
+            out.append((repr(fn(data, found)), found))
+        except DecodeError:
+            out.append(("DecodeError", []))
+    return out
+
+
+def test_fast_path_is_installed():
+    # the test extra installs cbor2, so the C path is what these tests exercise
+    assert dagcbor.cbor2 is not None
+
+
+@pytest.mark.parametrize("hexdata", [
+    "a141ff01",  # a byte-string key
+    "f7", "e0", "f3", "f820", "81f7", "a16161f7",  # undefined and simple values
+    "f97e00", "f97c00", "fa7fc00000", "fb7ff8000000000000", "fbfff0000000000000",  # NaN, inf
+    "c249010000000000000000", "c349010000000000000000",  # bignums
+    "d9d9f701", "d81c01", "d81d00", "c074323031332d30332d32315432303a30343a30305a",
+    "d90102820102", "d8190061", "d82a4100", "d82a4101", "d82a6161", "d82a5f4100ff",
+    "9f01ff", "bf616101ff", "5f4101ff", "7f6161ff",  # indefinite lengths
+    "a2616101616102", "0102", "", "18", "a1616101ff",
+    "fb3ff8000000000000", "f93e00", "fa3fc00000", "1b0000000000000001", "3bffffffffffffffff",
+    "a26162016161f5",  # unsorted keys: read, not canonical
+])
+def test_fast_and_python_decoders_agree_on_edge_cases(hexdata):
+    fast, slow = _both(bytes.fromhex(hexdata))
+    assert fast == slow
+
+
+def test_fast_and_python_decoders_agree_on_deep_nesting():
+    for depth in (10, 399, 401, 900):  # cbor2 stops at 400 levels; the pure decoder does not
+        data = b"\x81" * depth + b"\x01"
+        fast, slow = _both(data)
+        assert fast == slow
+        assert fast[0] != "DecodeError"
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(values, st.data())
+def test_fast_and_python_decoders_agree_on_mutations(v, data):
+    block = bytearray(encode(v))
+    assert _both(bytes(block))[0] == _both(bytes(block))[1]
+    for _ in range(data.draw(st.integers(1, 3))):
+        i = data.draw(st.integers(0, len(block) - 1))
+        block[i] = data.draw(st.integers(0, 255))
+    fast, slow = _both(bytes(block))
+    assert fast == slow
+
+
+@settings(max_examples=500)
+@given(st.binary(max_size=64))
+def test_fast_and_python_decoders_agree_on_any_bytes(data):
+    fast, slow = _both(data)
+    assert fast == slow

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pinfold import CID, DecodeError, PinfoldError
 from pinfold.cid import DAG_CBOR, DAG_PB, RAW, get_hash
 from pinfold.codecs import NodeType, PBLink, PBNode, UnixFSData, dagpb, unixfs
+from tests.gen import load_vectors
 
 from .helpers import H, v1_of
 
@@ -259,97 +260,9 @@ def test_dagpb_round_trip(node):
     ) + (0 if node.data is None else len(dagpb.encode_node([], node.data)))
 
 
-FIXTURES = {
-    "dagpb_11unnamedlinks+data": (
-        "122a0a2212205822d187bd40b04cc8ae7437888ebf844efac1729e098c8816d585d0fcc42b5b1200188e8010"
-        "122a0a2212200b79badee10dc3f7781a7a9d0f020cc0f710b328c4975c2dbc30a170cd188e2c1200188e8010"
-        "122a0a22122022ad631c69ee983095b5b8acd029ff94aff1dc6c48837878589a92b90dfea3171200188e8010"
-        "122a0a221220df7fd08c4784fe6938c640df473646e4f16c7d0c6567ab79ec6981767fc3f01a1200188e8010"
-        "122a0a22122000888c815ad7d055377bdb7b7779fc9740e548cb5dac90c71b9af9f51a879c2d1200188e8010"
-        "122a0a221220766db372d015c5c700f538336556370165c889334791487a5e48d6080f1c99ea1200188e8010"
-        "122a0a2212202f533004ceed74279b32c58eb0e3d2a23bc27ba14ab07298406c42bab8d543211200188e8010"
-        "122a0a2212204c50cfdefa0209766f885919ac8ffc258e9253c3001ac23814f875d414d394731200188e8010"
-        "122a0a22122000894611dfa192853020cbbade1a9a0a3f359d26e0d38caf4d72b9b306ff5a0b1200188e8010"
-        "122a0a221220730ddba83e3147bbe10780b97ff0718c74c36037b97b3b79b45c4511806545811200188e8010"
-        "122a0a22122048ea9d5d423f678d83d559d2349be8325527290b070c90fc1acd968f0bf70a061200188e8010"
-        "0a09736f6d652064617461",
-        "bafybeie7xh3zqqmeedkotykfsnj2pi4sacvvsjq6zddvcff4pq7dvyenhu",
-    ),
-    "dagpb_1link": (
-        "12240a2212207521fe19c374a97759226dc5c0c8e674e73950e81b211f7dd3b6b30883a08a51",
-        "bafybeihyivpglm6o6wrafbe36fp5l67abmewk7i2eob5wacdbhz7as5obe",
-    ),
-    "dagpb_2link+data": (
-        "12340a2212208ab7a6c5e74737878ac73863cb76739d15d4666de44e5756bf55a2f9e9ab5f431209736f6d65"
-        "206c696e6b1880c2d72f12370a2212208ab7a6c5e74737878ac73863cb76739d15d4666de44e5756bf55a2f9"
-        "e9ab5f44120f736f6d65206f74686572206c696e6b18080a09736f6d652064617461",
-        "bafybeibh647pmxyksmdm24uad6b5f7tx4dhvilzbg2fiqgzll4yek7g7y4",
-    ),
-    "dagpb_4namedlinks+data": (
-        "12390a221220b4397c02da5513563d33eef894bf68f2ccdf1bdfc14a976956ab3d1c72f735a0120e61756469"
-        "6f5f6f6e6c792e6d346118cda88f0b12310a221220025c13fcd1a885df444f64a4a82a26aea867b1148c68cb"
-        "671e83589f971149321208636861742e74787418e40712340a2212205d44a305b9b328ab80451d0daa72a12a"
-        "7bf2763c5f8bbe327597a31ee40d1e48120c706c61796261636b2e6d3375187412360a2212202539ed6e85f2"
-        "a6f9097db9d76cffd49bf3042eb2e3e8e9af4a3ce842d49dea22120a7a6f6f6d5f302e6d70341897fb859201"
-        "0a020801",
-        "bafybeigcsevw74ssldzfwhiijzmg7a35lssfmjkuoj2t5qs5u5aztj47tq",
-    ),
-    "dagpb_7unnamedlinks+data": (
-        "122b0a2212203f29086b59b9e046b362b4b19c9371e834a9f5a80597af83be6d8b7d1a5ad33b120018aed4e0"
-        "15122b0a221220ae1a5afd7c770507dddf17f92bba7a326974af8ae5277c198cf13206373f7263120018aed4"
-        "e015122b0a22122022ab2ebf9c3523077bd6a171d516ea0e1be1beb132d853778bcc62cd208e77f1120018ae"
-        "d4e015122b0a22122040a77fe7bc69bbef2491f7633b7c462d0bce968868f88e2cbcaae9d0996997e8120018"
-        "aed4e015122b0a2212206ae1979b14dd43966b0241ebe80ac2a04ad48959078dc5affa12860648356ef61200"
-        "18aed4e015122b0a221220a957d1f89eb9a861593bfcd19e0637b5c957699417e2b7f23c88653a240836c412"
-        "0018aed4e015122b0a221220345f9c2137a2cd76d7b876af4bfecd01f80b7dd125f375cb0d56f8a2f96de2c3"
-        "1200189bfec10f0a2b080218cbc1819201208080e015208080e015208080e015208080e015208080e0152080"
-        "80e01520cbc1c10f",
-        "bafybeibfhhww5bpsu34qs7nz25wp7ve36mcc5mxd5du26sr45bbnjhpkei",
-    ),
-    "dagpb_Data_some": (
-        "0a050001020304",
-        "bafybeibazl2z4vqp2tmwcfag6wirmtpnomxknqcgrauj7m2yisrz3qjbom",
-    ),
-    "dagpb_Data_zero": ("0a00", "bafybeiaqfni3s5s2k2r6rgpxz4hohdsskh44ka5tk6ztbjerqpvxwfkwaq"),
-    "dagpb_Links_Hash_some": (
-        "120b0a09015500050001020304",
-        "bafybeia53f5n75ituvc3yupuf7tdnxf6fqetrmo2alc6g6iljkmk7ys5mm",
-    ),
-    "dagpb_Links_Hash_some_Name_some": (
-        "12160a090155000500010203041209736f6d65206e616d65",
-        "bafybeifq4hcxma3kjljrpxtunnljtc6tvbkgsy3vldyfpfbx2lij76niyu",
-    ),
-    "dagpb_Links_Hash_some_Name_zero": (
-        "120d0a090155000500010203041200",
-        "bafybeie7fstnkm4yshfwnmpp7d3mlh4f4okmk7a54d6c3ffr755q7qzk44",
-    ),
-    "dagpb_Links_Hash_some_Tsize_some": (
-        "12140a0901550005000102030418ffffffffffffff0f",
-        "bafybeiezymjvhwfuharanxmzxwuomzjjuzqjewjolr4phaiyp6l7qfwo64",
-    ),
-    "dagpb_Links_Hash_some_Tsize_zero": (
-        "120d0a090155000500010203041800",
-        "bafybeichjs5otecmbvwh5azdr4jc45mp2qcofh2fr54wjdxhz4znahod2i",
-    ),
-    "dagpb_empty": ("", "bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"),
-    "dagpb_simple_forms_1": (
-        "0a03010203",
-        "bafybeia2qk4u55f2qj7zimmtpulejgz7urp7rzs44cvledcaj42gltkk3u",
-    ),
-    "dagpb_simple_forms_2": (
-        "120b0a0901550005000102030412100a09015500050001020304120362617212100a09015500050001020304"
-        "1203666f6f",
-        "bafybeiahfgovhod2uvww72vwdgatl5r6qkoeegg7at2bghiokupfphqcku",
-    ),
-    "dagpb_simple_forms_3": (
-        "120b0a09015500050001020304120e0a09015500050001020304120161120e0a09015500050001020304120161",
-        "bafybeidrg2f6slbv4yzydqtgmsi2vzojajnt7iufcreynfpxndca4z5twm",
-    ),
-    "dagpb_simple_forms_4": (
-        "120e0a09015500050001020304120161120e0a09015500050001020304120161",
-        "bafybeieube7zxmzoc5bgttub2aqofi6xdzimv5munkjseeqccn36a6v6j4",
-    ),
-}
+# ipld/codec-fixtures' DAG-PB blocks: name -> (hex bytes, CID), shared with tests/ipld
+FIXTURES = {name: (f["bytes"], f["cid"])
+            for name, f in load_vectors("dagpb-fixtures.json")["fixtures"].items()}
 
 
 RID = RAW_ID_CID

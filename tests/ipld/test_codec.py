@@ -26,6 +26,7 @@ from pinfold.ipld import (
     to_dag_json_text,
 )
 from tests.codecs.helpers import LINK, LINK_V0, Q1, SHA256, from_mf, jl, to_mf
+from tests.gen import load_vectors
 
 
 def cid_for(codec: int, data: bytes) -> str:
@@ -392,27 +393,11 @@ def test_cross_codec_fixture(name, text, json_cid, cbor_cid):
 
 # DAG-PB fixtures (bytes from ipld/codec-fixtures): their data-model form must encode to the
 # same DAG-JSON/DAG-CBOR blocks as the cross-codec fixtures above.
-DAGPB = {
-    "dagpb_Data_some": "0a050001020304",
-    "dagpb_Data_zero": "0a00",
-    "dagpb_Links_Hash_some": "120b0a09015500050001020304",
-    "dagpb_Links_Hash_some_Name_some": "12160a090155000500010203041209736f6d65206e616d65",
-    "dagpb_Links_Hash_some_Name_zero": "120d0a090155000500010203041200",
-    "dagpb_Links_Hash_some_Tsize_some": "12140a0901550005000102030418ffffffffffffff0f",
-    "dagpb_Links_Hash_some_Tsize_zero": "120d0a090155000500010203041800",
-    "dagpb_empty": "",
-    "dagpb_simple_forms_1": "0a03010203",
-    "dagpb_7unnamedlinks+data": (
-        "122b0a2212203f29086b59b9e046b362b4b19c9371e834a9f5a80597af83be6d8b7d1a5ad33b120018aed4e0"
-        "15122b0a221220ae1a5afd7c770507dddf17f92bba7a326974af8ae5277c198cf13206373f7263120018aed4"
-        "e015122b0a22122022ab2ebf9c3523077bd6a171d516ea0e1be1beb132d853778bcc62cd208e77f1120018ae"
-        "d4e015122b0a22122040a77fe7bc69bbef2491f7633b7c462d0bce968868f88e2cbcaae9d0996997e8120018"
-        "aed4e015122b0a2212206ae1979b14dd43966b0241ebe80ac2a04ad48959078dc5affa12860648356ef61200"
-        "18aed4e015122b0a221220a957d1f89eb9a861593bfcd19e0637b5c957699417e2b7f23c88653a240836c412"
-        "0018aed4e015122b0a221220345f9c2137a2cd76d7b876af4bfecd01f80b7dd125f375cb0d56f8a2f96de2c3"
-        "1200189bfec10f0a2b080218cbc1819201208080e015208080e015208080e015208080e015208080e0152080"
-        "80e01520cbc1c10f"),
-}
+DAGPB = {name: f["bytes"] for name, f in load_vectors("dagpb-fixtures.json")["fixtures"].items()
+         if name in ("dagpb_7unnamedlinks+data", "dagpb_Data_some", "dagpb_Data_zero",
+                     "dagpb_Links_Hash_some", "dagpb_Links_Hash_some_Name_some",
+                     "dagpb_Links_Hash_some_Name_zero", "dagpb_Links_Hash_some_Tsize_some",
+                     "dagpb_Links_Hash_some_Tsize_zero", "dagpb_empty", "dagpb_simple_forms_1")}
 
 
 @pytest.mark.parametrize("name", sorted(DAGPB))

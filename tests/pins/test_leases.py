@@ -55,3 +55,19 @@ def test_gc_during_an_import_keeps_its_blocks(make_repo, monkeypatch):
     assert stored(disk_repo) == blocks_b
     assert set(freed) >= dag_blocks_of_tree(a) - blocks_b
     assert disk_repo.verify() == []
+
+
+def test_a_lease_row_is_written_with_its_first_record(tmp_path):
+    repo = Repo.init(str(tmp_path / "r"))
+    count = lambda: repo.pins.conn.execute("SELECT COUNT(*) FROM leases").fetchone()[0]  # noqa: E731
+    lease = repo.pins.lease()
+    assert count() == 0  # a lease that holds nothing writes nothing
+    cid = repo.dag_put({"a": 1})
+    lease.record([(cid, [])])
+    assert count() == 1
+    lease.close()
+    assert count() == 0
+    empty = repo.pins.lease()
+    empty.close()  # never recorded: nothing to end
+    assert count() == 0
+    repo.close()

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import uuid
 
-from pinfold.pins.store import monotonic_ns
+from pinfold.pins.store import SCHEMA_VERSION, monotonic_ns
 from pinfold.process import process_start
 from pinfold.repo import Repo
 from tests.repo.helpers import raw_cid
@@ -38,7 +38,8 @@ def test_a_version_1_pin_set_is_migrated_on_open(tmp_path):
     conn.close()
     with Repo(path) as repo:
         conn = repo.pins.conn
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+        schema = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        assert schema == (str(SCHEMA_VERSION),)
         owners = dict(conn.execute("SELECT name, owner_pid FROM pins WHERE status = 'pinning'"))
         assert owners == {"live": me}
         by_name = {p.name: p for p in repo.pins.list()}
@@ -46,3 +47,71 @@ def test_a_version_1_pin_set_is_migrated_on_open(tmp_path):
         assert by_name["live"].status == "pinning"
         assert by_name["garbled"].status == "failed"
         assert repo.verify() == []
+
+
+def test_a_version_2_pin_set_migrates_with_every_pin_public(tmp_path):
+    """Version 2 had no networks: opening it adds ``pins.network`` (every pin public) and
+    ``refs.prc`` equal to ``rc``, so everything a pin reached is public, and the counts stay
+    consistent for pins taken and released after."""
+    path = tmp_path / "repo"
+    with Repo.init(path, fsync=False) as repo:
+        root = repo.add(QDATA, **OPTS).roots[0].cid
+        direct = repo.block_put(b"direct block", pin=True)
+        inner = [c for c in repo.pins.indirect()]
+    conn = sqlite3.connect(path / "pins.sqlite")
+    conn.execute("ALTER TABLE pins DROP COLUMN network")
+    conn.execute("ALTER TABLE refs DROP COLUMN prc")
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+    conn.commit()
+    conn.close()
+    with Repo(path) as repo:
+        assert {p.network for p in repo.pins.list()} == {"public"}
+        assert repo.reach(root) == "public" and repo.reach(direct) == "public"
+        assert inner and all(repo.reach(c) == "public" for c in inner)
+        repo.pin(root, name="private copy", network="private")
+        repo.unpin(root, name="")
+        assert repo.reach(root) == "private"
+        assert all(repo.reach(c) == "private" for c in inner)
+        assert repo.verify() == []
+
+
+def test_a_transaction_that_need_not_be_durable_commits_unsynced_and_restores(tmp_path):
+    from pinfold.pins.store import Transaction, connect
+
+    conn = connect(str(tmp_path / "p.sqlite"))
+    conn.execute("CREATE TABLE t (x)")
+    level = lambda: conn.execute("PRAGMA synchronous").fetchone()[0]  # noqa: E731
+    assert level() == 2  # FULL
+    with Transaction(conn, durable=False) as c:
+        assert level() == 1  # NORMAL while it commits
+        c.execute("INSERT INTO t VALUES (1)")
+    assert level() == 2
+    try:
+        with Transaction(conn, durable=False) as c:
+            c.execute("INSERT INTO t VALUES (2)")
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert level() == 2
+    with Transaction(conn):  # joined to an outer durable one, it commits as that one does
+        with Transaction(conn, durable=False):
+            assert level() == 2
+    assert conn.execute("SELECT x FROM t").fetchall() == [(1,)]
+    conn.close()
+    nosync = connect(str(tmp_path / "p.sqlite"), durable=False)
+    assert nosync.execute("PRAGMA synchronous").fetchone()[0] == 1
+    nosync.close()
+
+
+def test_a_repo_without_fsync_opens_its_pin_set_unsynced(tmp_path):
+    for fsync, level in ((True, 2), (False, 1)):
+        repo = Repo.init(str(tmp_path / f"r{fsync}"), fsync=fsync)
+        assert repo.pins.conn.execute("PRAGMA synchronous").fetchone()[0] == level
+        repo.close()
+
+
+def test_own_process_start_is_read_once_and_stays_right():
+    me = os.getpid()
+    assert process_start(me) == process_start(me) != ""
+    with open(f"/proc/{me}/stat", "rb") as f:
+        assert f.read().rsplit(b")", 1)[1].split()[19].decode() == process_start(me)

@@ -10,14 +10,25 @@ from ..cid import CID, get_hash
 from ..cid.multihash import IDENTITY, decode_multihash
 from ..errors import BlockNotFoundError, CorruptBlockError, UnsupportedHashError
 
+#: The shortest and longest digests a block is verified with (boxo ``verifcid``).
+MIN_DIGEST, MAX_DIGEST = 20, 128
+
 
 def verify(cid: CID, data: bytes) -> None:
-    """Raise :class:`CorruptBlockError` unless ``data`` hashes to ``cid``'s multihash."""
+    """Raise :class:`CorruptBlockError` unless ``data`` hashes to ``cid``'s multihash.
+
+    A truncated digest is accepted (go-multihash writes them), but not one shorter than
+    :data:`MIN_DIGEST` bytes or longer than :data:`MAX_DIGEST`: a 0-byte sha2-256 digest
+    "matches" every block. These are boxo ``verifcid``'s limits, which Kubo applies to
+    every block it reads."""
     code, digest = decode_multihash(cid.multihash)
     if code == IDENTITY:
         if digest != data:
             raise CorruptBlockError(cid)
         return
+    if not MIN_DIGEST <= len(digest) <= MAX_DIGEST:
+        raise CorruptBlockError(cid, f"a {len(digest)}-byte digest verifies nothing: a block"
+                                     f" needs {MIN_DIGEST} to {MAX_DIGEST} bytes, as in Kubo")
     try:
         fn = get_hash(code)
     except UnsupportedHashError:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..cid import CID, encode_varint
 from ..codecs import dagcbor
 from ..errors import DecodeError, PinfoldError
+from ..numbers import INT64_MAX, NumberError, check_int
 
 #: ``0x0a`` (length 10) + DAG-CBOR ``{"version": 2}``: what a CARv2 starts with.
 PRAGMA = bytes.fromhex("0aa16776657273696f6e02")
@@ -57,6 +58,12 @@ class V2Header:
         if len(raw) != V2_HEADER_SIZE:
             raise CarError(f"truncated CARv2 header: {len(raw)} of {V2_HEADER_SIZE} bytes")
         chars, offset, size, index = _V2_HEADER.unpack(raw)
+        for name, value in (("data offset", offset), ("data size", size),
+                            ("index offset", index)):
+            try:  # a file position: seek() takes no more than an int64
+                check_int(value, f"CARv2 {name}", maximum=INT64_MAX)
+            except NumberError as exc:
+                raise CarError(f"malformed CARv2 header: {exc}") from None
         if offset < V2_DATA_OFFSET:
             raise CarError(f"malformed CARv2 header: data offset {offset} is inside the header")
         if index and index < offset + size:

@@ -11,6 +11,7 @@ from typing import BinaryIO
 from ..blockstore.base import verify as verify_block
 from ..cid import CID
 from ..errors import CorruptBlockError, InvalidCIDError
+from ..numbers import INT64_MAX
 from .format import (
     MAX_HEADER,
     MAX_SECTION,
@@ -206,7 +207,11 @@ class CarReader:
             return None
         try:
             here = self._f.tell()
-            self._f.seek(self._base_offset() + self.v2.index_offset)
+            where = self._base_offset() + self.v2.index_offset
+            if where > INT64_MAX:
+                raise CarError(f"malformed CARv2 header: index offset {self.v2.index_offset}"
+                               " is past the largest file position")
+            self._f.seek(where)
             data = self._f.read()
             self._f.seek(here)
         except (OSError, io.UnsupportedOperation):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from ..errors import InvalidOptionError
+from ..numbers import INT64_MIN, NumberError, parse_int
 from .base import CHUNK_SIZE_LIMIT, DEFAULT_BLOCK_SIZE, Chunker
 from .fixed import FixedSizeChunker
 
 
 def _int(text: str, spec: str, what: str) -> int:
+    """As Go's ``strconv.Atoi``: ASCII digits, an optional sign, int64 range."""
     try:
-        return int(text, 10)
-    except ValueError:
-        raise InvalidOptionError(f"invalid chunker {spec!r}: {what} {text!r} is not a number") \
-            from None
+        return parse_int(text, what, minimum=INT64_MIN)
+    except NumberError as exc:
+        raise InvalidOptionError(f"invalid chunker {spec!r}: {exc}") from None
 
 
 def parse_chunker(spec: str | None) -> Chunker:

@@ -6,7 +6,7 @@ with the multibase tables of the ``multiformats`` package.
 
 from __future__ import annotations
 
-from base64 import b32encode
+import re
 from functools import cache
 
 from ..errors import DecodeError, InvalidCIDError
@@ -46,14 +46,66 @@ def codec_code(name: str | int) -> int:
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
+# two base58 digits at a time: half the big-integer steps of a digit-by-digit loop
+_B58_PAIRS = [a + b for a in _B58 for b in _B58]
+# byte -> digit value for the decoder; 0xFF marks a byte outside the alphabet
+_B58_VALUES = bytes(_B58.find(chr(c)) & 0xFF if chr(c) in _B58 else 0xFF for c in range(256))
+# base32 (RFC 4648, lower case, no padding) by C-level string operations: hashlib-era Pythons
+# (3.11) run base64.b32encode/b32decode as Python loops, ~10x slower than these
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+_B32_BITS = str.maketrans({c: f"{i:05b}" for i, c in enumerate(_B32)})  # char -> 5 bits
+_B32_PAIRS = {f"{i:010b}": _B32[i >> 5] + _B32[i & 31] for i in range(1024)}  # 10 bits -> 2
+_TEN_BITS = re.compile("[01]{10}")
+
+
 def _b58encode(data: bytes) -> str:
     n = int.from_bytes(data, "big")
     out = []
-    while n:
-        n, r = divmod(n, 58)
-        out.append(_B58[r])
+    while n >= 58:
+        n, r = divmod(n, 3364)
+        out.append(_B58_PAIRS[r])
+    text = "".join(reversed(out)).lstrip("1")
+    if n:
+        text = _B58[n] + text
     pad = len(data) - len(data.lstrip(b"\x00"))
-    return "1" * pad + "".join(reversed(out))
+    return "1" * pad + text
+
+
+def _b58decode_v0(text: str) -> bytes | None:
+    """The 34 bytes of a 46-digit base58btc CIDv0, or None when ``text`` is not one."""
+    digits = text.encode("ascii", "replace").translate(_B58_VALUES)
+    if 0xFF in digits:
+        return None
+    n = 0
+    for d in digits:
+        n = n * 58 + d
+    if n >> 272:
+        return None
+    raw = n.to_bytes(34, "big")
+    return raw if raw[:2] == _V0_PREFIX else None
+
+
+def _b32encode_lower(data: bytes) -> str:
+    if not data:
+        return ""
+    chars = -(-len(data) * 8 // 5)
+    bits = (chars + 1) // 2 * 10  # whole pairs of characters
+    text = format(int.from_bytes(data, "big") << (bits - len(data) * 8), f"0{bits}b")
+    return "".join(map(_B32_PAIRS.__getitem__, _TEN_BITS.findall(text)))[:chars]
+
+
+def _b32decode_lower(text: str) -> bytes | None:
+    """The bytes of canonical unpadded lower-case base32, or None when ``text`` is not that."""
+    bits = text.translate(_B32_BITS)
+    if len(bits) != 5 * len(text):  # a character outside the alphabet stays one character
+        return None
+    size, spare = divmod(len(bits), 8)
+    if spare >= 5:  # a length no byte count encodes to
+        return None
+    n = int(bits, 2) if bits else 0
+    if n & ((1 << spare) - 1):  # padding bits must be zero
+        return None
+    return (n >> spare).to_bytes(size, "big")
 
 
 def _base(name: str):  # pragma: no cover - trivial
@@ -69,12 +121,13 @@ class CID:
     form; ``CID.v1(codec, multihash)`` builds one. CIDs compare and hash by their binary form.
     """
 
-    __slots__ = ("_bytes", "_version", "_codec", "_mh")
+    __slots__ = ("_bytes", "_version", "_codec", "_mh", "_str")
 
     _bytes: bytes
     _version: int
     _codec: int
     _mh: bytes
+    _str: str | None  # the default string form, made once
 
     def __new__(cls, value: str | bytes | CID) -> CID:  # noqa: PYI034
         if isinstance(value, CID):
@@ -90,6 +143,7 @@ class CID:
         if binary is None:
             binary = mh if version == 0 else b"\x01" + encode_varint(codec) + mh
         self._bytes = binary
+        self._str = None
         return self
 
     # -- construction -------------------------------------------------------------------
@@ -113,6 +167,15 @@ class CID:
     @classmethod
     def from_bytes(cls, data: bytes | memoryview) -> CID:
         """Parse the binary form of a CID (the whole of ``data``)."""
+        if len(data) == 36 and data[0] == 1 and data[1] < 0x80 and data[2:4] == _V0_PREFIX:
+            binary = bytes(data)  # v1, one-byte codec, sha2-256: the usual case, inline
+            self = object.__new__(cls)
+            self._version = 1
+            self._codec = binary[1]
+            self._mh = binary[2:]
+            self._bytes = binary
+            self._str = None
+            return self
         cid, end = cls.read(data, 0)
         if end != len(data):
             raise InvalidCIDError(f"{len(data) - end} trailing bytes after the CID")
@@ -121,6 +184,12 @@ class CID:
     @classmethod
     def read(cls, data: bytes | memoryview, pos: int = 0) -> tuple[CID, int]:
         """Parse a binary CID at ``data[pos:]``; return it and the position after it."""
+        if data[pos : pos + 1] == b"\x01" and data[pos + 2 : pos + 4] == _V0_PREFIX:
+            codec = data[pos + 1]
+            end = pos + 36
+            if codec < 0x80 and end <= len(data):  # v1, one-byte codec, sha2-256: the usual
+                binary = bytes(data[pos:end])
+                return cls._make(1, codec, binary[2:], binary), end
         try:
             if data[pos : pos + 2] == _V0_PREFIX:
                 end = pos + 34
@@ -147,7 +216,22 @@ class CID:
         text = value.strip()
         if not text:
             raise InvalidCIDError("empty CID string")
+        if text[0] == "b":
+            # base32, the CIDv1 default; anything not canonical goes the general way below
+            raw = _b32decode_lower(text[1:])
+            if raw is not None and raw[:1] == b"\x01":
+                try:
+                    cid = cls.from_bytes(raw)
+                except InvalidCIDError as exc:
+                    raise InvalidCIDError(f"invalid CID {value!r}: {exc}") from None
+                cid._str = text
+                return cid
         if len(text) == 46 and text.startswith("Qm"):
+            raw = _b58decode_v0(text)
+            if raw is not None:
+                cid = cls._make(0, DAG_PB, raw)
+                cid._str = text  # base58 without leading zero digits is canonical
+                return cid
             try:
                 raw = _base("base58btc").decode("z" + text)
             except Exception as exc:  # noqa: BLE001
@@ -231,22 +315,30 @@ class CID:
 
     def encode(self, base: str | None = None) -> str:
         """The string form: base58btc for v0, else ``base`` (default base32)."""
+        if base is None:
+            return self.__str__()
         if self._version == 0:
-            if base not in (None, "base58btc"):
+            if base != "base58btc":
                 raise InvalidCIDError("a CIDv0 can only be written in base58btc; use to_v1()")
-            return _b58encode(self._bytes)
-        if base is None or base == "base32":
-            # the common case, ~70x faster than the generic multibase encoder
-            return "b" + b32encode(self._bytes).decode("ascii").rstrip("=").lower()
+            return self.__str__()
+        if base == "base32":
+            return self.__str__()
         if base == "base58btc":
             return "z" + _b58encode(self._bytes)
         return _base(base).encode(self._bytes)
 
     def __str__(self) -> str:
-        return self.encode()
+        text = self._str
+        if text is None:
+            if self._version == 0:
+                text = _b58encode(self._bytes)
+            else:  # base32, ~70x faster than the generic multibase encoder
+                text = "b" + _b32encode_lower(self._bytes)
+            self._str = text
+        return text
 
     def __repr__(self) -> str:
-        return f"CID({self.encode()!r})"
+        return f"CID({self.__str__()!r})"
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, CID):

@@ -23,6 +23,7 @@ from .common import (
     parse_mode,
     parse_size,
     repo_options,
+    signed_int,
     unsupported,
 )
 from .progress import ProgressBar
@@ -40,6 +41,9 @@ def register(sub: Subcommands) -> None:
               help="only compute the CIDs, store nothing")
     bool_flag(add, "--pin", dest="pin", help="pin what is added, recursively (default true)")
     add.add_argument("--pin-name", "--name", dest="pin_name", help="name of the pin")
+    bool_flag(add, "--private", dest="private",
+              help="pin on the private network: gateways serve it only to access links and"
+                   " API keys (default false: public)")
     bool_flag(add, "-q", "--quiet", dest="quiet", default=False, help="print only CIDs")
     bool_flag(add, "--silent", dest="silent", default=False, help="write no output")
     bool_flag(add, "-Q", "--quieter", dest="quieter", default=False,
@@ -80,7 +84,7 @@ def register(sub: Subcommands) -> None:
     bool_flag(add, "--preserve-mtime", dest="preserve_mtime", default=False,
               help="store each file's mtime")
     add.add_argument("--mode", type=parse_mode, help="store this mode (octal) on every entry")
-    add.add_argument("--mtime", type=int, help="store this mtime (seconds) on every entry")
+    add.add_argument("--mtime", type=signed_int, help="store this mtime (seconds) on every entry")
     add.add_argument("--mtime-nsecs", type=nonneg_int, help="nanoseconds part of --mtime")
     add.add_argument("--stdin-name", default="", help="name for data read from stdin")
     add.add_argument("--cid-base", help="multibase for printed CIDs (base32, base36, ...)")
@@ -171,7 +175,8 @@ def cmd_add(args: argparse.Namespace) -> int:
                 flush_entries()
         else:
             repo.store(job, pin=pin, name=args.pin_name or "", on_block=flush_entries,
-                       meta=meta_from_args(args), groups=args.set_groups)
+                       meta=meta_from_args(args), groups=args.set_groups,
+                       network="private" if flag_value(args, "private", False) else "public")
     finally:
         if repo is not None:
             repo.close()

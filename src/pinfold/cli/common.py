@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from ..errors import PinfoldError
+from ..numbers import INT64_MAX, INT64_MIN, NumberError, parse_int
 
 if TYPE_CHECKING:
     from ..repo import Repo
@@ -161,7 +162,11 @@ def parse_size(text: str) -> int:
     m = _SIZE.match(text)
     if not m or (m.group(2) or "").lower() not in _UNITS:
         raise argparse.ArgumentTypeError(f"invalid size {text!r} (e.g. 262144 or 256KiB)")
-    return int(m.group(1)) * _UNITS[(m.group(2) or "").lower()]
+    unit = _UNITS[(m.group(2) or "").lower()]
+    try:
+        return parse_int(m.group(1), "size", maximum=INT64_MAX // unit) * unit
+    except NumberError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def parse_mode(text: str) -> int:
@@ -176,12 +181,16 @@ def parse_mode(text: str) -> int:
 
 def nonneg_int(text: str) -> int:
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}")
-    return value
+        return parse_int(text.strip(), "expected a non-negative whole number")
+    except NumberError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def signed_int(text: str) -> int:
+    try:
+        return parse_int(text.strip(), "expected a whole number", minimum=INT64_MIN)
+    except NumberError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def positive_int(text: str) -> int:
@@ -347,7 +356,8 @@ def open_repo(args: argparse.Namespace) -> Repo:
 
 
 def esc_name(name: str) -> str:
-    """Escape non-printable characters in names, as Kubo's EscNonPrint does."""
+    """Escape non-printable characters in names, as Kubo's EscNonPrint does: also what keeps an
+    error message that quotes a name on its one line (``\\x85`` and ``\\u2028`` break lines)."""
     if name.isprintable():
         return name
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)

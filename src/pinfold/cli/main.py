@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import PinfoldError
-from .common import Parser
+from .common import Parser, esc_name
 from .registry import COMMANDS
 
 
@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except PinfoldError as exc:
-        sys.stderr.write(f"pinfold: error: {exc}\n")
+        sys.stderr.write(f"pinfold: error: {esc_name(str(exc))}\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write("pinfold: interrupted\n")
@@ -46,7 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     except OSError as exc:
-        sys.stderr.write(f"pinfold: error: {exc.strerror or exc}\n")
+        sys.stderr.write(f"pinfold: error: {esc_name(str(exc.strerror or exc))}\n")
+        return 1
+    except UnicodeEncodeError as exc:  # a path no file system name can spell (a lone surrogate)
+        bad = esc_name(exc.object[exc.start:exc.end]) if isinstance(exc.object, str) else "?"
+        sys.stderr.write(f"pinfold: error: {bad!s} cannot be part of a file name\n")
         return 1
 
 

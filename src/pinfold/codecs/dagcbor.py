@@ -13,13 +13,29 @@ rejected: tags other than 42, non-string or repeated map keys, indefinite length
 values other than false/true/null, NaN and the infinities, invalid UTF-8, bad CIDs and
 trailing bytes. ``strict=True`` also requires the canonical form (the bytes the encoder would
 write). Decoding does not recurse, so nesting depth is not limited by Python's stack.
+
+With the ``fast`` extra (``cbor2``), :func:`decode` first tries cbor2's C decoder configured
+to refuse what DAG-CBOR refuses (indefinite lengths, repeated keys, keys other than strings or
+bytes, every tag cbor2 interprets itself) and then checks its output for what cbor2 cannot be
+told to refuse (byte-string keys, undefined and other simple values, NaN and the infinities,
+trailing bytes). Whatever that path does not accept goes to the pure-Python decoder
+(:func:`decode_python`), which gives the answer and the error, so both paths accept the same
+blocks and read the same values.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import struct
+import threading
+from io import BytesIO
 from typing import Any
+
+try:  # the optional C decoder (the `fast` extra)
+    import cbor2
+except ImportError:  # pragma: no cover - exercised where cbor2 is not installed
+    cbor2 = None
 
 from ..cid import CID
 from ..errors import DecodeError, EncodeError, InvalidCIDError
@@ -212,11 +228,96 @@ def _err(msg: str, pos: int) -> DecodeError:
     return DecodeError(f"dag-cbor: {msg} (at byte {pos})")
 
 
+class _NotFast(Exception):
+    """The C decoder's answer is not taken: the pure-Python decoder decides."""
+
+
+# tags cbor2 decodes itself (found by trying every tag below 70,000 and a few large ones):
+# each is refused, so no tag but 42 can turn into a value (a big int, a shared reference...)
+_CBOR2_TAGS = (0, 1, 2, 3, 4, 5, 25, 28, 29, 30, 35, 36, 37, 52, 54, 100, 256, 258, 260, 261,
+               1004, 43000, 55799)
+
+
+def _refuse_tag(value: Any, immutable: bool) -> Any:
+    raise _NotFast("a tag other than 42")
+
+
+def _refuse_unknown_tag(tag: Any, immutable: bool) -> Any:
+    raise _NotFast("a tag other than 42")
+
+
+class _FastDecoder(threading.local):
+    """One cbor2 decoder per thread (making one costs as much as decoding a small block)."""
+
+    def __init__(self) -> None:
+        self.links: list[CID] | None = None
+        semantic: dict[int, Any] = dict.fromkeys(_CBOR2_TAGS, _refuse_tag)
+        semantic[42] = self.cid
+        self.decoder = cbor2.CBORDecoder(
+            BytesIO(b""), tag_hook=_refuse_unknown_tag, semantic_decoders=semantic,
+            allow_indefinite=False, allow_duplicate_keys=False, strict_hashable_types=True)
+
+    def cid(self, value: Any, immutable: bool) -> CID:
+        if type(value) is not bytes or value[:1] != b"\x00":
+            raise _NotFast("tag 42 without a 0x00-prefixed byte string")
+        cid = CID.from_bytes(value[1:])
+        if self.links is not None:
+            self.links.append(cid)
+        return cid
+
+
+def _leaf(v: Any) -> None:
+    """JSON's encoder walks the value in C and calls this for what JSON has no form of."""
+    if type(v) is not bytes and type(v) is not CID:
+        raise _NotFast(f"a {type(v).__name__} is not an IPLD value")
+
+
+# keys that are not str (bytes here) raise TypeError, NaN and the infinities ValueError
+_walk = json.JSONEncoder(default=_leaf, allow_nan=False, check_circular=False).encode
+_local: _FastDecoder | None = _FastDecoder() if cbor2 is not None else None
+
+
+def _decode_fast(data: bytes, links: list[CID] | None) -> Any:
+    assert _local is not None
+    found: list[CID] | None = [] if links is not None else None
+    _local.links = found
+    dec = _local.decoder
+    fp = dec.fp = BytesIO(data)
+    try:
+        value = dec.decode()
+        if fp.tell() != len(data):
+            raise _NotFast("trailing bytes")
+        _walk(value)
+    except Exception:  # noqa: BLE001 - any doubt: the pure-Python decoder decides
+        return _NOT_FAST
+    finally:
+        _local.links = None
+        dec.fp = _EMPTY
+    if found:
+        links.extend(found)  # type: ignore[union-attr]
+    return value
+
+
+_NOT_FAST = object()
+_EMPTY = BytesIO(b"")
+
+
 def decode(data: bytes | bytearray | memoryview, links: list[CID] | None = None) -> Any:
     """Decode one DAG-CBOR item (see the module docstring for what is accepted).
 
     When ``links`` is a list, every CID met is appended to it in the order of the bytes.
     """
+    if type(data) is not bytes:
+        data = bytes(data)
+    if _local is not None:
+        value = _decode_fast(data, links)
+        if value is not _NOT_FAST:
+            return value
+    return decode_python(data, links)
+
+
+def decode_python(data: bytes | bytearray | memoryview, links: list[CID] | None = None) -> Any:
+    """:func:`decode` by the pure-Python decoder alone (what decides when cbor2 does not)."""
     if type(data) is not bytes:
         data = bytes(data)
     n = len(data)

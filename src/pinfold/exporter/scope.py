@@ -26,6 +26,7 @@ from ..block import BlockGetter, fetch
 from ..cid import CID, DAG_PB
 from ..codecs.unixfs import NodeType
 from ..errors import DecodeError, InvalidOptionError
+from ..numbers import INT64_MAX, parse_int
 from . import hamt
 from .files import checked_child
 from .node import Node, checked_file_size, checked_links, decode, load
@@ -52,8 +53,9 @@ class ByteRange:
                 f"invalid entity-bytes {text!r}: expected from:to with integers (negative"
                 " counts from the end) and '*' for the end of the file"
             )
-        start = int(m.group(1))
-        end = None if m.group(2) == "*" else int(m.group(2))
+        start = parse_int(m.group(1), "entity-bytes from", minimum=-INT64_MAX)
+        end = (None if m.group(2) == "*"
+               else parse_int(m.group(2), "entity-bytes to", minimum=-INT64_MAX))
         if end is not None and start >= 0 and end >= 0 and end < start:
             raise InvalidOptionError(
                 f"invalid entity-bytes {text!r}: 'to' ({end}) is before 'from' ({start})"

@@ -24,6 +24,7 @@ from ..codecs.unixfs import NodeType
 from ..errors import (
     BlockNotFoundError,
     DecodeError,
+    EncodeError,
     InvalidCIDError,
     InvalidOptionError,
     PathNotFoundError,
@@ -152,7 +153,7 @@ def _has(blocks: Any, cid: CID) -> bool:
 
 # -- small helpers ----------------------------------------------------------------------
 def _quote_path(path: str) -> str:
-    return quote(path, safe=_PATH_SAFE)
+    return quote(path, safe=_PATH_SAFE, errors="surrogateescape")
 
 
 def _disposition(kind: str, filename: str) -> str:
@@ -161,7 +162,7 @@ def _disposition(kind: str, filename: str) -> str:
     ascii_name = _NON_ASCII.sub("_", filename).replace("\\", "_").replace('"', "_")
     value = f'{kind}; filename="{ascii_name}"'
     if ascii_name != filename:
-        value += f"; filename*=UTF-8''{quote(filename, safe='')}"
+        value += f"; filename*=UTF-8''{quote(filename, safe='', errors='surrogateescape')}"
     return value
 
 
@@ -218,7 +219,7 @@ class _Request:
         pairs.append(("format", neg.format))
         if neg.car is not None and neg.car.dups:
             pairs.append(("car-dups", "y"))
-        return f"{_quote_path(self.path)}?{urlencode(pairs)}"
+        return f"{_quote_path(self.path)}?{urlencode(pairs, errors='surrogateescape')}"
 
     def not_modified(self, headers: list[tuple[str, str]]) -> Response | None:
         etag = next(v for k, v in headers if k == "Etag")
@@ -274,6 +275,13 @@ def handle(blocks: BlockGetter, method: str, path: str,
     hdrs = ng.normalize_headers(headers)
     pairs = ng.normalize_query(query)
     params = ng.first_values(pairs)
+    try:
+        ng.check_text(path, "path")
+        for name, value in pairs:
+            ng.check_text(name, "query parameter name")
+            ng.check_text(value, f"query parameter {name}")
+    except ng.RequestError as exc:
+        return _text(exc.status, exc.message, method)
     if names is None and path.startswith("/ipns/"):
         names = getattr(blocks, "names", None)  # a Repo answers from its own records
     if path.startswith("/ipns/") and names is not None:
@@ -333,6 +341,8 @@ def _failure(req: _Request, exc: PinfoldError) -> Response:
         return req.error(404, f"{exc} (under {req.clean_path})")
     if isinstance(exc, InvalidCIDError | InvalidOptionError):
         return req.error(400, str(exc))
+    if isinstance(exc, EncodeError):  # a sound block this gateway cannot convert as asked
+        return req.error(501, f"cannot serve {req.clean_path} as asked: {exc}")
     return req.error(500, f"cannot serve {req.clean_path}: {exc}")
 
 
@@ -554,7 +564,7 @@ def _serve_dir(req: _Request, cache: _Blocks, node: Node, roots: list[CID]) -> R
     if not req.path.endswith("/"):
         location = _quote_path(req.path) + "/"
         if req.query:
-            location += "?" + urlencode(req.query)
+            location += "?" + urlencode(req.query, errors="surrogateescape")
         return req.error(301, f"moved to {location}", [("Location", location)])
     index = lookup(cache, node, "index.html")
     if index is not None:

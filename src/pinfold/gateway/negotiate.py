@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+from ..numbers import NumberError, parse_int
+
 # Response formats, by their ``?format=`` names ("" is the implicit, deserialized one).
 DEFAULT = ""
 RAW = "raw"
@@ -77,6 +79,22 @@ def normalize_query(query: Mapping[str, str] | Iterable[tuple[str, str]] | str |
         return [(str(k), str(v)) for k, v in multi()]
     items = query.items() if hasattr(query, "items") else query
     return [(str(k), str(v)) for k, v in items]  # type: ignore[union-attr]
+
+
+def check_text(value: str, what: str) -> str:
+    """``value`` if it is text a UnixFS name and a percent-encoded header can carry: any
+    Unicode, undecodable bytes included as the surrogate escapes (U+DC80-U+DCFF) that
+    ``os.fsdecode`` and frameworks produce for them. Any other lone surrogate names no
+    bytes at all: :class:`RequestError` 400. The path and every query name and value pass
+    here before they are used as names or put into headers."""
+    try:
+        value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as exc:
+        raise RequestError(
+            400, f"invalid {what}: {value[exc.start]!r} at position {exc.start} is a lone"
+                 " surrogate, which is not text and names no bytes (send UTF-8, percent-"
+                 "encoded)") from None
+    return value
 
 
 def first_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -299,22 +317,25 @@ def parse_range(value: str | None, size: int) -> tuple[int, int] | str | None:
         return None
     first, dash, last = specs[0].partition("-")
     first, last = first.strip(), last.strip()
-    if not dash or (first and not first.isdigit()) or (last and not last.isdigit()):
+    if not dash:
         return None
-    if not first:
-        if not last:
+    try:
+        lo = parse_int(first, "Range") if first else None
+        end = parse_int(last, "Range") if last else None
+    except NumberError:
+        return None  # not digits, or more than any representation can have
+    if lo is None:
+        if end is None:
             return None
-        n = int(last)
-        lo, hi = max(size - n, 0), size
-        if n == 0 or lo >= hi:
+        lo, hi = max(size - end, 0), size
+        if end == 0 or lo >= hi:
             return UNSATISFIABLE
         return lo, hi
-    lo = int(first)
-    if last and int(last) < lo:
+    if end is not None and end < lo:
         return None
     if lo >= size:
         return UNSATISFIABLE
-    hi = size if not last else min(int(last) + 1, size)
+    hi = size if end is None else min(end + 1, size)
     return lo, hi
 
 

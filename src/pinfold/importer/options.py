@@ -272,7 +272,11 @@ def resolve(opts: ImportOptions) -> Params:
     if workers is None:
         import os
 
-        workers = max(1, min(4, os.cpu_count() or 1))
+        # the CPUs this process may run on (taskset, cgroups' cpusets), not the machine's:
+        # on one, hashing on worker threads only adds GIL hand-offs
+        usable = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                  else os.cpu_count())
+        workers = max(1, min(4, usable or 1))
     if workers < 1:
         raise InvalidOptionError("workers must be at least 1")
 

@@ -10,6 +10,7 @@ from ..cid import CID, DAG_PB
 from ..errors import DecodeError, PathNotFoundError
 from ..exporter import parse_path as parse_unixfs_path
 from ..exporter import resolve
+from ..numbers import NumberError, parse_int
 from .codec import Value, decode_block
 
 
@@ -78,11 +79,13 @@ def _step(value: Any, seg: str, root: CID, here: list[str]) -> Any:
         raise PathNotFoundError(f"no key {seg!r} in the map at {where} (its keys: {keys})")
     if isinstance(value, list):
         if seg.isascii() and seg.isdigit():
-            i = int(seg)
-            if i < len(value):
-                return value[i]
-            raise PathNotFoundError(f"index {i} is out of range: the list at"
-                                    f" {_display(root, here)} has {len(value)} items")
+            try:
+                i = parse_int(seg, "list index", maximum=len(value) - 1)
+            except NumberError:
+                raise PathNotFoundError(
+                    f"index {seg if len(seg) <= 24 else seg[:20] + '...'} is out of range:"
+                    f" the list at {_display(root, here)} has {len(value)} items") from None
+            return value[i]
         raise PathNotFoundError(f"{seg!r} is not a list index (the value at"
                                 f" {_display(root, here)} is a list of {len(value)})")
     raise PathNotFoundError(f"cannot look up {seg!r} in the {_kind(value)} at"

@@ -31,7 +31,8 @@ class TimeFormatError(InvalidOptionError):
 
 # -- RFC 3339 ---------------------------------------------------------------------------
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:\d{2})\Z")
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:\d{2})\Z",
+    re.ASCII)  # Go's digits are ASCII: "２０２４-..." is no time
 
 
 def format_rfc3339nano(ns: int) -> str:
@@ -106,7 +107,7 @@ def to_ns(when: datetime | int | str) -> int:
 
 
 # -- durations --------------------------------------------------------------------------
-_DURATION_PART = re.compile(r"(\d*)(?:\.(\d*))?([^\d.]*)")
+_DURATION_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
 
 
 def parse_duration(text: str) -> int:
@@ -136,10 +137,19 @@ def parse_duration(text: str) -> int:
         if unit not in _UNITS:
             raise TimeFormatError(f'time: unknown unit "{unit}" in duration "{orig}"')
         scale = _UNITS[unit]
+        whole = whole.lstrip("0")
+        if len(whole) > 19:  # Go's leadingInt overflows past 1<<63
+            raise TimeFormatError(f'time: invalid duration "{orig}"')
         v = int(whole or "0") * scale
         if frac:
-            # Go adds the fraction in float64, as float(f) * (unit / 10**digits)
-            v += int(float(int(frac)) * (scale / 10 ** len(frac)))
+            # Go adds the fraction in float64, as float(f) * (unit / 10**digits), with only
+            # the digits read before f would pass 1<<63 (leadingFraction ignores the rest)
+            f, digits = 0, 0
+            for c in frac:
+                if f > ((1 << 63) - 1) // 10 or f * 10 + int(c) > 1 << 63:
+                    break
+                f, digits = f * 10 + int(c), digits + 1
+            v += int(float(f) * (scale / float(10 ** digits)))
         total += v
         if total > _MAX_DURATION + (1 if neg else 0):
             raise TimeFormatError(f'time: invalid duration "{orig}"')

@@ -20,7 +20,10 @@ from .store import Transaction
 
 
 class SQLiteLease(Lease):
-    def __init__(self, leases: Leases, lease_id: int) -> None:
+    """A lease; its ``leases`` row is written with its first record (a lease that records
+    nothing holds nothing), so a one-block write commits twice, not three times."""
+
+    def __init__(self, leases: Leases, lease_id: int | None) -> None:
         self.leases = leases
         self.id = lease_id
         self.mhs: set[bytes] = set()
@@ -42,36 +45,41 @@ class Leases:
         self.conn = conn
 
     def open(self) -> SQLiteLease:
+        return SQLiteLease(self, None)
+
+    @staticmethod
+    def _insert(c: sqlite3.Connection) -> int:
         pid = os.getpid()
-        with Transaction(self.conn) as c:
-            cur = c.execute(
-                "INSERT INTO leases(pid, pid_start, started) VALUES (?, ?, strftime('%s'))",
-                (pid, process_start(pid)),
-            )
-            lease_id = cur.lastrowid
-        return SQLiteLease(self, int(lease_id))
+        cur = c.execute(
+            "INSERT INTO leases(pid, pid_start, started) VALUES (?, ?, strftime('%s'))",
+            (pid, process_start(pid)),
+        )
+        return int(cur.lastrowid)  # type: ignore[arg-type]
 
     def record(self, lease: SQLiteLease,
                items: list[tuple[CID, Sequence[CID] | None]]) -> None:
         with Transaction(self.conn) as c:
+            if lease.id is None:
+                lease.id = self._insert(c)
             c.executemany(
                 "INSERT OR IGNORE INTO pending(mh, lease) VALUES (?, ?)",
                 [(cid.multihash, lease.id) for cid, _ in items],
             )
+            # a row known from earlier keeps its counts and gets the links if it lacked them
             c.executemany(
-                "INSERT OR IGNORE INTO refs(mh, cid, links) VALUES (?, ?, ?)",
+                "INSERT INTO refs(mh, cid, links) VALUES (?, ?, ?) ON CONFLICT(mh) DO UPDATE"
+                " SET links = excluded.links WHERE refs.links IS NULL",
                 [(cid.multihash, cid.bytes, pack(links) if links is not None else None)
                  for cid, links in items],
-            )
-            # a row known from earlier may lack its links
-            c.executemany(
-                "UPDATE refs SET links = ? WHERE mh = ? AND links IS NULL",
-                [(pack(links), cid.multihash) for cid, links in items if links is not None],
             )
         lease.mhs.update(cid.multihash for cid, _ in items)
 
     def end(self, lease: SQLiteLease) -> None:
-        with Transaction(self.conn) as c:
+        if lease.id is None:
+            return
+        # not synced: if a power cut loses it, the lease row is there to be reaped, which
+        # releases it the same way
+        with Transaction(self.conn, durable=False) as c:
             self.release(c, lease.id)
 
     @staticmethod

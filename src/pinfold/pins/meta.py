@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import PinfoldError
+from ..numbers import INT64_MIN, NumberError, parse_int
 from .limits import MAX_KEY_BYTES, MAX_KEYS, MAX_VALUE_BYTES
 
 STRING, NUMBER, BOOL, TIME = "string", "number", "bool", "time"
@@ -102,7 +103,7 @@ def typed(value: Any) -> Value:
     if isinstance(value, dict) and set(value) == {"$time"}:
         return _time_value(parse_time(str(value["$time"])))
     if isinstance(value, str):
-        if len(value.encode("utf-8", "surrogatepass")) > MAX_VALUE_BYTES:
+        if len(stored_text(value, "metadata value")) > MAX_VALUE_BYTES:
             raise MetadataError(f"metadata value longer than {MAX_VALUE_BYTES} bytes")
         return Value(STRING, None, value)
     raise MetadataError(
@@ -110,15 +111,19 @@ def typed(value: Any) -> Value:
     )
 
 
-_NUM = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_NUM = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
 def infer(text: str) -> Value:
     """Type a command-line value: number, boolean, ISO-8601 time, else string."""
     t = text.strip()
     if _NUM.match(t):
-        num = float(t) if any(c in t for c in ".eE") else int(t)
-        return typed(num)
+        if any(c in t for c in ".eE"):
+            return typed(float(t))
+        try:
+            return typed(parse_int(t, "metadata integer", minimum=INT64_MIN))
+        except NumberError as exc:
+            raise MetadataError(str(exc)) from None
     if t.lower() in ("true", "false"):
         return Value(BOOL, int(t.lower() == "true"), None)
     if _ISO.match(t) and re.match(r"^\d{4}-\d{2}-\d{2}", t):
@@ -126,10 +131,21 @@ def infer(text: str) -> Value:
     return typed(text)
 
 
+def stored_text(text: str, what: str, error: type[PinfoldError] = MetadataError) -> bytes:
+    """The UTF-8 bytes of ``text``, as the pin database stores it. A lone surrogate (what
+    undecodable bytes in a command-line argument become) is not text: ``error`` naming
+    ``what``."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise error(f"{what} {text[:40]!r} is not valid text: {text[exc.start]!r} at position"
+                    f" {exc.start} is a lone surrogate (undecodable bytes?)") from None
+
+
 def check_key(key: Any) -> str:
     if not isinstance(key, str) or not key:
         raise MetadataError(f"metadata keys are non-empty strings, got {key!r}")
-    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+    if len(stored_text(key, "metadata key")) > MAX_KEY_BYTES:
         raise MetadataError(f"metadata key {key[:40]!r}... is longer than {MAX_KEY_BYTES} bytes")
     return key
 
@@ -175,6 +191,9 @@ class MetaFilter:
         if self.op not in OPERATORS:
             raise MetadataError(
                 f"unknown metadata operator {self.op!r} (use {', '.join(OPERATORS)})")
+        for v in self.value if isinstance(self.value, list | tuple) else [self.value]:
+            if isinstance(v, str):
+                stored_text(v, f"the {self.op} value for {self.key!r}")
         if self.op in ("between", "notBetween"):
             if not isinstance(self.value, list | tuple) or len(self.value) != 2:
                 raise MetadataError(f"{self.op} needs two values, got {self.value!r}")

@@ -9,7 +9,8 @@ What a query means, whichever pin set runs it (the SQLite one turns it into SQL 
   both), ``partial`` (a substring, case-sensitive), ``ipartial`` (a substring after Unicode
   lower-casing both).
 - ``status``: one of the listed :data:`STATUSES` (``[]`` matches nothing); ``type``: that pin
-  type; ``group``: a member of the group with that id.
+  type; ``network``: that network (``public`` or ``private``); ``group``: a member of the
+  group with that id.
 - ``before`` / ``after``: created strictly before / after that many ns since the epoch;
   ``min_size`` / ``max_size``: ``size`` at least / at most (a pin without a size fails both).
 - ``meta``: every :class:`~pinfold.pins.meta.MetaFilter`. A filter compares the pin's value of
@@ -33,13 +34,24 @@ every match, ignoring ``limit`` and ``cursor``; ``Page.cursor`` is ``None`` on t
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..cid import CID
-from .meta import STRING, TIME, MetadataError, MetaFilter, filters_from_json, parse_time, typed
+from ..numbers import INT64_MIN, NumberError, check_int, parse_int
+from .meta import (
+    STRING,
+    TIME,
+    MetadataError,
+    MetaFilter,
+    filters_from_json,
+    parse_time,
+    stored_text,
+    typed,
+)
 
 STATUSES = ("queued", "pinning", "pinned", "failed")
 MATCHES = ("exact", "iexact", "partial", "ipartial")
@@ -65,6 +77,7 @@ class Query:
     limit: int | None = 10
     cursor: int | None = None  # created of the last pin of the previous page
     oldest_first: bool = False
+    network: str | None = None  # 'public' or 'private'
 
 
 def make_query(group_id: Callable[[str], str], *, cid: Any = None, name: str | None = None,
@@ -73,7 +86,7 @@ def make_query(group_id: Callable[[str], str], *, cid: Any = None, name: str | N
                min_size: int | None = None, max_size: int | None = None,
                meta: dict[str, Any] | None = None, meta_filters: Iterable[MetaFilter] = (),
                type: str | None = None, limit: int | None = 10, cursor: Any = None,
-               oldest_first: bool = False) -> Query:
+               oldest_first: bool = False, network: str | None = None) -> Query:
     """A :class:`Query` from the keyword form of ``query(...)``: CIDs parsed, a group name or
     id turned into its id by ``group_id``, times into ns, Pinata's JSON metadata filters into
     :class:`MetaFilter`. Bad values raise here, before any query runs."""
@@ -87,24 +100,39 @@ def make_query(group_id: Callable[[str], str], *, cid: Any = None, name: str | N
     if meta:
         filters.extend(filters_from_json(meta))
     try:
-        cur = int(cursor) if cursor is not None else None
-    except (TypeError, ValueError):
-        raise QueryError(f"bad cursor {cursor!r}") from None
+        cur = None if cursor is None else parse_int(str(cursor), "cursor", minimum=INT64_MIN)
+    except NumberError as exc:
+        raise QueryError(f"bad {exc}") from None
     return Query(
         cids=cids, name=name, match=match, status=statuses, group=group_ref,
         before=to_ns(before) if before is not None else None,
         after=to_ns(after) if after is not None else None,
         min_size=min_size, max_size=max_size, meta=filters, type=type, limit=limit,
-        cursor=cur, oldest_first=oldest_first,
+        cursor=cur, oldest_first=oldest_first, network=network,
     )
 
 
 def validate(q: Query) -> None:
     """Refuse a query no pin set can run (every implementation calls this first)."""
+    for what, value in (("min_size", q.min_size), ("max_size", q.max_size),
+                        ("limit", q.limit), ("cursor", q.cursor)):
+        if value is not None:  # the engines' integers are 64-bit
+            try:
+                if type(value) is not int:
+                    raise NumberError(what, f"{value!r} is not an integer")
+                # a page probes one pin past ``limit``: that too must fit the engines
+                check_int(value, what, minimum=-_I64 - 1,
+                          maximum=_I64 - 1 if what == "limit" else _I64)
+            except NumberError as exc:
+                raise QueryError(str(exc)) from None
     if q.limit is not None and q.limit < 1:
         raise QueryError("limit must be at least 1")
     if q.name is not None and q.match not in MATCHES:
         raise QueryError(f"unknown name match {q.match!r} (use {', '.join(MATCHES)})")
+    if q.name is not None:
+        stored_text(q.name, "name filter", QueryError)
+    if q.network is not None and q.network not in ("public", "private"):
+        raise QueryError(f"unknown network {q.network!r} (use public or private)")
     if q.status is not None:
         bad = [s for s in q.status if s not in STATUSES]
         if bad:
@@ -123,7 +151,10 @@ def to_ns(value: Any) -> int:
     if isinstance(value, int):
         ns = value
     elif isinstance(value, float):
-        ns = int(value * 1e9)
+        if not math.isfinite(value):
+            raise QueryError(f"not a time: {value!r}")
+        scaled = value * 1e9  # finite seconds can still overflow to inf as nanoseconds
+        ns = int(scaled) if math.isfinite(scaled) else (_I64 if scaled > 0 else -_I64 - 1)
     else:
         if isinstance(value, str):
             m = re.search(r"\.\d{6}(\d{1,3})", value)

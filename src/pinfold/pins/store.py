@@ -2,7 +2,11 @@
 leases; the connection, the schema (and its migrations) and the transaction.
 
 One SQLite file (WAL, synchronous=FULL), so that a pin record and every reference count it
-changes commit together or not at all, and several processes can share it.
+changes commit together or not at all, and several processes can share it. A repo made without
+fsync opens it with synchronous=NORMAL (WAL stays consistent; the last commits may be lost at a
+power cut, as the blocks may). A transaction that need not survive a power cut (``durable=False``:
+one that a later start redoes, such as the end of a lease, which reaping repeats) commits
+without a sync; WAL keeps commits in order, so a later synced commit makes it durable too.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from .. import _faults
 from .sqlquery import regexp_function
 
 # 2: pins.owner_pid / owner_start (the process that pins a 'pinning' pin)
-SCHEMA_VERSION = 2
+# 3: pins.network ('public'/'private'), refs.prc (references from public pins; issue 15)
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,7 +36,10 @@ CREATE TABLE IF NOT EXISTS pins (
         CHECK (status IN ('queued', 'pinning', 'pinned', 'failed')),
     reason TEXT,
     owner_pid INTEGER,  -- a 'pinning' pin: the process taking its references, and
-    owner_start TEXT    -- its start token (pinfold.process), so a reused pid is not it
+    -- owner_start: its start token (pinfold.process), so a reused pid is not it;
+    -- network: 'public' or 'private' (checked by add)
+    owner_start TEXT,
+    network TEXT NOT NULL DEFAULT 'public'
 );
 CREATE INDEX IF NOT EXISTS pins_mh ON pins(mh, type, status);
 CREATE INDEX IF NOT EXISTS pins_name ON pins(name);
@@ -79,12 +87,15 @@ CREATE INDEX IF NOT EXISTS pin_groups_grp ON pin_groups(grp, pin);
 -- rc: recursive references (recursive pins on the block + live parents linking to it)
 -- dc: direct pins on the block. A block is kept while rc > 0 or dc > 0.
 -- links: the block's child CIDs, packed (NULL: not known yet). cid: the block's CID as met.
+-- prc: the part of rc that public pins make: public recursive pins on the block + parents
+-- with prc > 0 linking to it (so prc <= rc; a block is public while prc > 0)
 CREATE TABLE IF NOT EXISTS refs (
     mh BLOB PRIMARY KEY,
     cid BLOB NOT NULL,
     rc INTEGER NOT NULL DEFAULT 0,
     dc INTEGER NOT NULL DEFAULT 0,
-    links BLOB
+    links BLOB,
+    prc INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 -- (no index on rc: nearly every row is live, so one would only double the pages that a pin or
 -- an unpin rewrites, at random places, and its cost grew with the repo; dropped from old repos)
@@ -125,10 +136,10 @@ def _lower(text: str | None) -> str | None:
     return text.lower() if isinstance(text, str) else text
 
 
-def connect(path: str) -> sqlite3.Connection:
+def connect(path: str, *, durable: bool = True) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=60.0, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=60000")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA cache_size=-131072")  # 128 MiB of page cache
@@ -146,6 +157,10 @@ def init_schema(conn: sqlite3.Connection) -> None:
         if columns and "owner_pid" not in columns:  # a version 1 database
             conn.execute("ALTER TABLE pins ADD COLUMN owner_pid INTEGER")
             conn.execute("ALTER TABLE pins ADD COLUMN owner_start TEXT")
+        if columns and "network" not in columns:  # version 1 or 2: every pin is public
+            conn.execute("ALTER TABLE pins ADD COLUMN network TEXT NOT NULL DEFAULT 'public'")
+            conn.execute("ALTER TABLE refs ADD COLUMN prc INTEGER NOT NULL DEFAULT 0")
+            conn.execute("UPDATE refs SET prc = rc WHERE rc > 0")  # all references public
         for stmt in _statements(SCHEMA):
             conn.execute(stmt)
         conn.execute(
@@ -177,27 +192,39 @@ class Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error); nested uses join the outer one.
 
     ``IMMEDIATE`` takes the write lock at the start, so two processes never interleave the
-    read-modify-write of reference counts.
+    read-modify-write of reference counts. ``durable=False``: the commit is not synced (see the
+    module text); joined to an outer transaction it commits as that one does.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, durable: bool = True) -> None:
         self.conn = conn
         self.outer = False
+        self.durable = durable
+        self.restore = 0
 
     def __enter__(self) -> sqlite3.Connection:
         if not self.conn.in_transaction:
+            if not self.durable:
+                level = self.conn.execute("PRAGMA synchronous").fetchone()[0]
+                if level > 1:
+                    self.conn.execute("PRAGMA synchronous=NORMAL")
+                    self.restore = level
             self.conn.execute("BEGIN IMMEDIATE")
             self.outer = True
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.outer:
-            if exc_type is None:
-                _faults.checkpoint("sqlite: before commit")
-                self.conn.execute("COMMIT")
-                _faults.checkpoint("sqlite: after commit")
-            else:
-                self.conn.execute("ROLLBACK")
+            try:
+                if exc_type is None:
+                    _faults.checkpoint("sqlite: before commit")
+                    self.conn.execute("COMMIT")
+                    _faults.checkpoint("sqlite: after commit")
+                else:
+                    self.conn.execute("ROLLBACK")
+            finally:
+                if self.restore:
+                    self.conn.execute(f"PRAGMA synchronous={self.restore}")
 
 
 _last_ns = 0

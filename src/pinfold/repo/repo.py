@@ -5,6 +5,7 @@ Layout of a repo directory::
     config.json     {"format": "pinfold-repo", "version": 1, "backend": "fs"|"lmdb", ...}
     blocks/         the blockstore (flatfs files, or an LMDB environment)
     pins.sqlite     pins, reference counts, gc candidates, import leases
+    access.sqlite   link secret, API keys (hashes), gateway tokens (hashes), gateway rules (0600)
 
 :class:`Repo` is the facade users and the CLI call. It holds a blockstore
 (:class:`~pinfold.blockstore.Blockstore`) and a pin set (:class:`~pinfold.pins.Pinner`);
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..access import Access
 from ..block import Block
 from ..blockstore import BaseBlockstore, FlatFSBlockstore, LMDBBlockstore, MemoryBlockstore
 from ..cid import CID, DAG_PB, RAW, codec_code, get_hash
@@ -32,6 +34,7 @@ from ..ipns import Names
 from ..keys import Keyring
 from ..pins import GCResult, Pin, PinSet, Problem, collect
 from ..pins.meta import check_meta
+from ..pins.records import check_network
 from . import car, dag
 from .car import CarImport
 from .prefetch import Prefetcher
@@ -80,7 +83,8 @@ class Repo:
         self.backend = self.config["backend"]
         self.fsync = bool(self.config.get("fsync", True))
         self.blocks = self._open_blocks()
-        self.pins = PinSet(os.path.join(self.path, "pins.sqlite"), self.blocks)
+        self.pins = PinSet(os.path.join(self.path, "pins.sqlite"), self.blocks,
+                           durable=self.fsync)
         if isinstance(self.blocks, FlatFSBlockstore):
             self.blocks.clean_temporaries()
 
@@ -91,6 +95,7 @@ class Repo:
             raise RepoError(f"a pinfold repo already exists at {path}")
         repo = cls(path, create=True, backend=backend, fsync=fsync)
         repo.keys.self_key()  # the repo's 'self' IPNS key, as Kubo's init makes one
+        repo.access.ensure_secret()  # the secret access links are signed with
         return repo
 
     @classmethod
@@ -141,6 +146,17 @@ class Repo:
             return LMDBBlockstore(where, fsync=self.fsync)
         return FlatFSBlockstore(where, fsync=self.fsync)
 
+    # -- access control -------------------------------------------------------------------
+    @property
+    def access(self) -> Access:
+        """The repo's access control (:class:`pinfold.access.Access`): the link secret and
+        access links, API keys, gateway tokens and rules, in ``access.sqlite``."""
+        access = self.__dict__.get("_access")
+        if access is None:
+            access = self._access = (Access.memory() if self.path == ":memory:"
+                                     else Access(self.path))
+        return access
+
     # -- names (IPNS) -----------------------------------------------------------------------
     @property
     def names(self) -> Names:
@@ -168,6 +184,9 @@ class Repo:
         pre = self.__dict__.pop("_prefetcher", None)
         if pre is not None:
             pre.close()
+        access = self.__dict__.pop("_access", None)
+        if access is not None:
+            access.close()
         self.pins.close()
         self.blocks.close()
 
@@ -181,18 +200,21 @@ class Repo:
     def add(self, source: Any, *, pin: bool = True, name: str = "",
             options: ImportOptions | None = None, progress=None,
             meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
-            **kwargs: Any) -> ImportResult:
+            network: str = "public", **kwargs: Any) -> ImportResult:
         """Import ``source``, store its blocks and (by default) pin every top-level root
-        recursively. Blocks of an import in progress are never collected."""
+        recursively, on ``network`` (``public``, or ``private``: served only to access links
+        and API keys). Blocks of an import in progress are never collected."""
         recursive = kwargs.pop("recursive", True)
         importer = Importer(options, progress=progress, recursive=recursive, **kwargs)
         check_meta(meta)  # bad metadata fails before any work
+        check_network(network)
         return self.store(importer.import_(source), pin=pin, name=name, meta=meta,
-                          groups=groups)
+                          groups=groups, network=network)
 
     def store(self, job: ImportJob, *, pin: bool = True, name: str = "",
               on_block: Callable[[Block], None] | None = None,
-              meta: dict[str, Any] | None = None, groups: Iterable[str] = ()) -> ImportResult:
+              meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
+              network: str = "public") -> ImportResult:
         """Store the blocks of an import job as they come (with the links the importer gave
         them), then pin each of its roots.
 
@@ -202,7 +224,7 @@ class Repo:
             writer.write(job, on_block)
             if pin:
                 writer.pin([entry.cid for entry in job.result.roots], name=name, meta=meta,
-                           groups=groups, together=False)
+                           groups=groups, together=False, network=network)
         return job.result
 
     def writer(self) -> BlockWriter:
@@ -288,10 +310,16 @@ class Repo:
     # -- pins ---------------------------------------------------------------------------
     def pin(self, cid: CID | str, *, name: str = "", recursive: bool = True,
             meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
-            queue: bool = False) -> Pin:
-        """Pin a CID; ``queue=True`` records it as ``queued`` if its blocks are missing."""
+            queue: bool = False, network: str = "public") -> Pin:
+        """Pin a CID; ``queue=True`` records it as ``queued`` if its blocks are missing;
+        ``network``: ``public`` or ``private``."""
         return self.pins.add(CID(cid), name=name, type="recursive" if recursive else "direct",
-                             meta=meta, groups=groups, queue=queue)
+                             meta=meta, groups=groups, queue=queue, network=network)
+
+    def reach(self, cid: CID | str) -> str | None:
+        """``"public"`` if a public pin reaches ``cid``, ``"private"`` if only private pins
+        do, ``None`` if no pin does (:meth:`pinfold.pins.Pinner.reach`: one lookup)."""
+        return self.pins.reach(CID(cid))
 
     def unpin(self, cid: CID | str | None = None, *, pin_id: str | None = None,
               name: str | None = None) -> list[Pin]:

@@ -51,7 +51,7 @@ class BlockWriter:
         self.completed: list[Pin] = []
         self._batch: list[Block] = []
         self._size = 0
-        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._queue: queue.Queue | None = None  # made with the writer thread
         self._thread: threading.Thread | None = None
         self._checker: ThreadPoolExecutor | None = None
         self._error: BaseException | None = None
@@ -115,16 +115,17 @@ class BlockWriter:
             raise self._error
 
     def pin(self, cids: Iterable[CID], *, name: str = "", meta: dict[str, Any] | None = None,
-            groups: Iterable[str] = (), together: bool = True) -> list[Pin]:
+            groups: Iterable[str] = (), together: bool = True,
+            network: str = "public") -> list[Pin]:
         """Pin ``cids`` recursively under the lease, after every block is written; in one
         transaction (all or none) when ``together``, else one each."""
         self.finish()
         if not together:
-            return [self.pins.add(cid, name=name, lease=self.lease, meta=meta, groups=groups)
-                    for cid in cids]
+            return [self.pins.add(cid, name=name, lease=self.lease, meta=meta, groups=groups,
+                                  network=network) for cid in cids]
         with self.pins.transaction():
-            return [self.pins.add(cid, name=name, lease=self.lease, meta=meta, groups=groups)
-                    for cid in cids]
+            return [self.pins.add(cid, name=name, lease=self.lease, meta=meta, groups=groups,
+                                  network=network) for cid in cids]
 
     # -- inside -----------------------------------------------------------------------------
     def _take(self) -> list[Block]:
@@ -138,6 +139,7 @@ class BlockWriter:
         if not batch:
             return
         if self._thread is None or not self._thread.is_alive():
+            self._queue = queue.Queue(maxsize=2)
             self._thread = threading.Thread(target=self._run, name="pinfold-writer",
                                             daemon=True)
             self._thread.start()
@@ -146,9 +148,11 @@ class BlockWriter:
             if self._checker is None:
                 self._checker = ThreadPoolExecutor(1, thread_name_prefix="pinfold-verify")
             checked = self._checker.submit(self.check, batch)
+        assert self._queue is not None
         self._queue.put((batch, checked))
 
     def _run(self) -> None:
+        assert self._queue is not None
         while True:
             item = self._queue.get()
             if item is None:
@@ -164,6 +168,7 @@ class BlockWriter:
 
     def _stop(self) -> None:
         if self._thread is not None and self._thread.is_alive():
+            assert self._queue is not None
             self._queue.put(None)
             self._thread.join()
 

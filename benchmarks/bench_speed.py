@@ -1,0 +1,164 @@
+"""In-process speed of the hot paths of issue 13, old code against new in one run.
+
+Each case runs in a fresh interpreter per repetition, alternating between the source trees
+given (``--src``, first one the baseline), five repetitions by default; the table gives the
+median of each and the ratio of the medians. Cases:
+
+- ``cid``: ``str(CID(text))`` for 1,000 distinct CIDv1 (base32, raw, sha2-256) and CIDv0;
+- ``cbor``: DAG-CBOR decode and encode of the NFT-metadata object of bench_car.py;
+- ``dagput``: ``repo.dag_put`` one object per call (fsync off, as bench_car.py measures it),
+  fs and lmdb, next to the floor of the same number of bare SQLite commits (WAL,
+  synchronous=NORMAL, one row each) in the same interpreter.
+
+    python benchmarks/bench_speed.py --src /path/to/old/src --src src [--reps 5]
+                                     [--cases cid,cbor,dagput] [--dir DIR]
+
+The old tree can be made with ``git archive <commit> src | tar -x -C /tmp/old``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def nft(i: int, image) -> dict:
+    return {
+        "name": f"Token #{i}",
+        "description": "A pinfold benchmark token",
+        "image": image,
+        "attributes": [{"trait_type": "level", "value": i % 100},
+                       {"trait_type": "rarity", "value": ["common", "rare"][i % 2]}],
+        "edition": i,
+    }
+
+
+def rate(fn, items, rounds: int) -> float:
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for x in items:
+            fn(x)
+    return rounds * len(items) / (time.perf_counter() - start)
+
+
+def case_cid() -> dict[str, float]:
+    import hashlib
+
+    from pinfold.cid import CID
+
+    digests = [b"\x12\x20" + hashlib.sha256(str(i).encode()).digest() for i in range(1000)]
+    v1 = [str(CID.v1("raw", d)) for d in digests]
+    v0 = [str(CID.v0(d)) for d in digests]
+    made = [CID.v1("raw", d) for d in digests]
+    return {
+        "CIDv1 base32 parse+str /s": rate(lambda s: str(CID(s)), v1, 20),
+        "CIDv0 parse+str /s": rate(lambda s: str(CID(s)), v0, 20),
+        "CIDv1 from bytes + str /s": rate(lambda c: str(CID.from_bytes(c.bytes)), made, 20),
+    }
+
+
+def case_cbor() -> dict[str, float]:
+    import hashlib
+
+    from pinfold.cid import CID
+    from pinfold.codecs import dagcbor
+
+    image = CID.v1("raw", b"\x12\x20" + hashlib.sha256(b"an image").digest())
+    objs = [nft(i, image) for i in range(1000)]
+    blocks = [dagcbor.encode(o) for o in objs]
+    return {
+        "DAG-CBOR decode /s": rate(dagcbor.decode, blocks, 60),
+        "DAG-CBOR decode, pure Python (decode_python) /s": rate(dagcbor.decode_python, blocks, 60)
+        if hasattr(dagcbor, "decode_python") else rate(dagcbor.decode, blocks, 60),
+        "DAG-CBOR decode with links /s": rate(lambda b: dagcbor.decode(b, []), blocks, 60),
+        "DAG-CBOR encode /s": rate(dagcbor.encode, objs, 60),
+    }
+
+
+def sqlite_floor(path: str, n: int) -> float:
+    """Bare one-row commits a second (WAL, synchronous=NORMAL): what two commits cost."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE t (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID")
+    start = time.perf_counter()
+    for _ in range(n):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t VALUES (?, ?)", (os.urandom(34), b"x" * 40))
+        conn.execute("COMMIT")
+    conn.close()
+    return n / (time.perf_counter() - start)
+
+
+def case_dagput(base: str, n: int = 2000) -> dict[str, float]:
+    from pinfold.repo import Repo
+
+    out = {}
+    for backend in ("fs", "lmdb"):
+        with tempfile.TemporaryDirectory(dir=base) as d:
+            repo = Repo.init(os.path.join(d, "r"), backend=backend, fsync=False)
+            image = repo.add(b"an image").root
+            start = time.perf_counter()
+            for i in range(n):
+                repo.dag_put(nft(i, image))
+            out[f"dag_put one per call, {backend} /s"] = n / (time.perf_counter() - start)
+            repo.close()
+    with tempfile.TemporaryDirectory(dir=base) as d:
+        out["floor: bare SQLite commits /s"] = sqlite_floor(os.path.join(d, "f.sqlite"), n)
+    return out
+
+
+def child(case: str, base: str) -> None:
+    fn = {"cid": case_cid, "cbor": case_cbor, "dagput": lambda: case_dagput(base)}[case]
+    print(json.dumps(fn()))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--src", action="append", required=True, help="a source tree (repeat)")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--cases", default="cid,cbor,dagput")
+    ap.add_argument("--dir", default=tempfile.gettempdir())
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.dir)
+        return 0
+    srcs = [os.path.abspath(s) for s in args.src]
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for case in args.cases.split(","):
+        results: dict[str, dict[str, list[float]]] = {s: {} for s in srcs}
+        for _ in range(args.reps):
+            for src in srcs:  # alternating: the trees see the same minute of the machine
+                env = dict(os.environ, PYTHONPATH=src)
+                out = subprocess.run([sys.executable, __file__, "--src", src, "--child", case,
+                                      "--dir", args.dir], env=env, check=True,
+                                     capture_output=True, text=True).stdout
+                for k, v in json.loads(out.splitlines()[-1]).items():
+                    results[src].setdefault(k, []).append(v)
+        keys = list(results[srcs[-1]])
+        print(f"\n{case} (median of {args.reps}, alternating)")
+        head = " | ".join(os.path.basename(os.path.dirname(s)) or s for s in srcs)
+        print(f"| | {head} | ratio |\n|---|{'---|' * len(srcs)}---|")
+        for k in keys:
+            meds = [statistics.median(results[s][k]) if k in results[s] else float("nan")
+                    for s in srcs]
+            cells = " | ".join(f"{m:,.0f}" for m in meds)
+            print(f"| {k} | {cells} | {meds[-1] / meds[0]:.2f}x |")
+        sys.stdout.flush()
+    print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
