@@ -18,3 +18,30 @@ def cli(capsysbinary, *args: str) -> tuple[int, bytes, str]:
 
 def lines(out: bytes) -> list[str]:
     return out.decode().splitlines()
+
+
+def either_side(capsys, words: list[str], flags: list[str], args: list[str]) -> tuple[int, str,
+                str]:
+    """Run ``pinfold *words`` with ``flags`` before ``args`` and again after them (Kubo parses
+    both the same); the two runs must agree. Returns the first run's (code, stdout, stderr)."""
+    runs = []
+    for argv in ([*words, *flags, *args], [*words, *args, *flags]):
+        code = main([str(w) for w in argv])
+        out, err = capsys.readouterr()
+        if isinstance(out, bytes):
+            out, err = out.decode(), err.decode()
+        runs.append((code, out, err))
+    assert runs[0] == runs[1], (words, flags, args)
+    return runs[0]
+
+
+def run_usage(capsys, *args: str) -> tuple[int, str, str]:
+    """Run ``pinfold *args`` when it may be a usage error (argparse exits with status 2)."""
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    if isinstance(out, bytes):
+        out, err = out.decode(), err.decode()
+    return code, out, err

@@ -8,9 +8,10 @@ import sys
 import pytest
 from gen import case_source, load_vectors, make_content
 
+import pinfold
 from pinfold.cli.main import main
 
-from .helpers import cli
+from .helpers import cli, either_side, run_usage
 
 UNIXFS = load_vectors("unixfs.json")
 CHUNKERS = load_vectors("chunkers.json")
@@ -69,13 +70,43 @@ def _write_case(case, root):
     return str(root / tops.pop())
 
 
+# the same options as Kubo's docs write them: bare booleans, values after a space
+_BARE = {
+    "profile": lambda v: ["--profile", v],
+    "cidVersion": lambda v: ["--cid-version", str(v)],
+    "rawLeaves": lambda v: ["--raw-leaves"] if v else ["--raw-leaves=false"],
+    "chunkSize": lambda v: ["-s", f"size-{v}"],
+    "maxChildrenPerNode": lambda v: ["--max-file-links", str(v)],
+    "layout": lambda v: ["-t"] if v == "trickle" else [],
+    "leafType": lambda v: [],
+    "wrapWithDirectory": lambda v: ["-w"] if v else [],
+}
+
+
+def _placements(flags: list[str], arg: str) -> dict[str, list[str]]:
+    """Flags before the path, after it, and split around it (an option kept with its value)."""
+    groups: list[list[str]] = []
+    for word in flags:
+        if groups and not word.startswith("-") and "=" not in groups[-1][-1]:
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    half = [w for g in groups[:len(groups) // 2] for w in g]
+    rest = [w for g in groups[len(groups) // 2:] for w in g]
+    return {"before": [*flags, arg], "after": [arg, *flags], "around": [*half, arg, *rest]}
+
+
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c["id"] for c in CLI_CASES])
 def test_unixfs_vectors_through_cli(case, tmp_path, capsys):
+    """Every vector the flags can express gives its CID with the flags before the path, after
+    it or around it, written ``--flag=value`` or Kubo's bare ``--flag`` / ``--flag value``."""
     arg = _write_case(case, tmp_path)
-    flags = [f for k, v in case["options"].items() for f in _FLAG[k](v)]
-    code, out, err = run(capsys, "add", "-n", "-Q", "-r", *flags, arg)
-    assert (code, err) == (0, "")
-    assert out == case["cid"] + "\n"
+    opts = case["options"].items()
+    for table in (_FLAG, _BARE):
+        flags = ["-n", "-Q", "-r", *(f for k, v in opts for f in table[k](v))]
+        for where, argv in _placements(flags, arg).items():
+            code, out, err = run(capsys, "add", *argv)
+            assert (code, err, out) == (0, "", case["cid"] + "\n"), (where, argv)
 
 
 def test_most_unixfs_vectors_are_covered_by_the_cli():
@@ -86,11 +117,13 @@ def test_most_unixfs_vectors_are_covered_by_the_cli():
 def test_chunker_vectors_through_cli(case, tmp_path, capsys):
     path = tmp_path / "input.bin"
     path.write_bytes(make_content(case["file"]))
-    code, out, _ = run(capsys, "add", "-n", "-Q", f"--chunker={case['chunker']}", str(path))
-    assert (code, out) == (0, case["cid_v0"] + "\n")
-    code, out, _ = run(capsys, "add", "-n", "-Q", "--cid-version=1",
-                       f"--chunker={case['chunker']}", str(path))
-    assert (code, out) == (0, case["cid_v1"] + "\n")
+    v0 = _placements(["-nQ", f"--chunker={case['chunker']}"], str(path))
+    v1 = _placements(["-n", "-s", case["chunker"], "-Q", "--cid-version", "1"], str(path))
+    # the content-defined chunkers are slow in pure Python: three runs, not six
+    for argv, cid in ((v0["before"], case["cid_v0"]), (v0["after"], case["cid_v0"]),
+                      (v1["around"], case["cid_v1"])):
+        code, out, _ = run(capsys, "add", *argv)
+        assert (code, out) == (0, cid + "\n"), argv
 
 
 def test_output_forms(tmp_path, capsys):
@@ -204,6 +237,109 @@ def test_progress_bar_on_request(tmp_path, capsys):
     code, out, err = run(capsys, "add", "-n", "--progress", "--chunker=size-65536", str(f))
     assert code == 0 and out.startswith("added ")
     assert "MiB" in err and "\r" in err
+
+
+# -- boolean flags before and after the path (issue 13): Kubo never takes the next word as a
+# boolean's value, so both orders mean the same
+
+def _photos(root):
+    d = root / "photos"
+    (d / "empty").mkdir(parents=True)
+    (d / "a.jpg").write_bytes(b"not really a jpeg\n")
+    (d / ".hidden").write_bytes(b"dot file\n")
+    return str(d)
+
+
+def test_raw_leaves_before_and_after_the_path(tmp_path, capsys):
+    big = tmp_path / "big.bin"
+    big.write_bytes(make_content({"gen": "sha256ctr", "seed": "big", "size": 600_000}))
+    raw = str(pinfold.cid_of(str(big), raw_leaves=True))
+    plain = str(pinfold.cid_of(str(big)))
+    assert raw != plain
+    # the issue's own line: -n -Q --raw-leaves big.bin
+    assert either_side(capsys, ["add"], ["-n", "-Q", "--raw-leaves"], [str(big)]) == \
+        (0, raw + "\n", "")
+    for flags, cid in ((["-nQ", "--raw-leaves=true"], raw), (["-n", "-Q", "--raw-leaves=false"],
+                       plain), (["-n", "-Q", "--raw-leaves=0"], plain), (["-n", "-Q",
+                                "--raw-leaves="], raw),
+                       (["-Q", "-n=true", "--cid-version", "1", "--raw-leaves=f"], None)):
+        code, out, err = either_side(capsys, ["add"], flags, [str(big)])
+        assert (code, err) == (0, "")
+        if cid is None:  # CIDv1 with dag-pb leaves
+            cid = str(pinfold.cid_of(str(big), cid_version=1, raw_leaves=False))
+        assert out == cid + "\n", flags
+
+
+def test_pin_before_and_after_the_path(tmp_path, capsys, cli_repo):
+    photos = _photos(tmp_path)
+    root = str(pinfold.cid_of(photos, recursive=True))
+    # the issue's other line: add --pin photos/ (with -r, as Kubo needs for a directory)
+    code, out, err = either_side(capsys, ["add", "--repo", str(cli_repo)], ["--pin", "-r", "-Q"],
+                                 [photos + "/"])
+    assert (code, out, err) == (0, root + "\n", "")
+    code, out, _ = run(capsys, "pin", "ls", "--repo", str(cli_repo), "-t", "recursive", "-q")
+    assert out.split() == [root]
+    other = tmp_path / "other.txt"
+    other.write_bytes(b"added, not pinned\n")
+    cid = str(pinfold.cid_of(str(other)))
+    assert either_side(capsys, ["add", "--repo", str(cli_repo)], ["--pin=false", "-q"],
+                       [str(other)]) == (0, cid + "\n", "")
+    code, out, _ = run(capsys, "pin", "ls", "--repo", str(cli_repo), "-t", "recursive", "-q")
+    assert out.split() == [root]
+    code, out, _ = run(capsys, "block", "stat", "--repo", str(cli_repo), cid)
+    assert code == 0  # stored all the same
+
+
+def test_recursive_hidden_and_empty_dirs_before_and_after_the_path(tmp_path, capsys):
+    photos = _photos(tmp_path)
+    for flags, kw in ((["-r"], {}), (["--recursive"], {}), (["-r", "-H"], {"hidden": True}),
+                      (["-rH", "--empty-dirs"], {"hidden": True}),
+                      (["-r", "--empty-dirs=false"], {"empty_dirs": False}),
+                      (["-r", "-E=false", "--hidden=true"], {"hidden": True, "empty_dirs": False})):
+        cid = str(pinfold.cid_of(photos, recursive=True, **kw))
+        code, out, err = either_side(capsys, ["add"], ["-n", "-Q", *flags], [photos])
+        assert (code, out, err) == (0, cid + "\n", ""), flags
+    code, _, err = either_side(capsys, ["add"], ["-n", "--recursive=false"], [photos])
+    assert code == 1 and "is a directory" in err and err.count("\n") == 1
+
+
+def test_progress_before_and_after_the_path(tmp_path, capsys):
+    f = tmp_path / "f.bin"
+    f.write_bytes(make_content({"gen": "zeros", "size": 300_000}))
+    for flags in (["--progress"], ["-p"], ["--progress=true"]):
+        for argv in (["add", "-n", *flags, str(f)], ["add", "-n", str(f), *flags]):
+            code, out, err = run(capsys, *argv)
+            assert code == 0 and "% " in err and out.startswith("added "), argv
+    code, out, err = either_side(capsys, ["add"], ["-n", "--progress=false"], [str(f)])
+    assert (code, err) == (0, "") and out.startswith("added ")
+
+
+def test_other_add_switches_before_and_after_the_path(tmp_path, capsys):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_bytes(b"a\n")
+    b.write_bytes(b"b\n")
+    for flags in (["-n", "-w"], ["-n", "-t", "-q"], ["-n", "--inline"], ["-n", "--trickle=false"],
+                  ["-n", "--preserve-mode", "--preserve-mtime=false"], ["-nQw", "--inline=1"]):
+        code, out, err = either_side(capsys, ["add"], flags, [str(a), str(b)])
+        assert (code, err) == (0, ""), flags
+        # and between the two paths
+        assert run(capsys, "add", str(a), *flags, str(b)) == (code, out, err)
+
+
+def test_silent_and_kubo_options_pinfold_lacks(tmp_path, capsys):
+    f = tmp_path / "f.txt"
+    f.write_bytes(b"hello world\n")
+    assert either_side(capsys, ["add"], ["-n", "--silent"], [str(f)]) == (0, "", "")
+    assert either_side(capsys, ["add"], ["-nQ", "--silent"], [str(f)]) == (0, "", "")
+    for flags, word in ((["--nocopy"], "filestore"), (["--fscache=true"], "filestore"),
+                        (["--to-files", "/mfs/x"], "MFS"), (["--ignore", "*.tmp"], "ignore"),
+                        (["--dereference-args"], "--dereference-symlinks")):
+        code, out, err = run_usage(capsys, "add", "-n", *flags, str(f))
+        assert code == 2 and out == "" and err.count("\n") == 1, flags
+        assert "not supported by pinfold" in err and word in err, (flags, err)
+    # asking for what pinfold does anyway is fine
+    code, out, _ = run(capsys, "add", "-n", "-Q", "--nocopy=false", "--fscache=0", str(f))
+    assert (code, out) == (0, "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o\n")
 
 
 def test_add_private(cli_repo, capsysbinary, tmp_path):

@@ -11,7 +11,7 @@ from gen import make_content
 from pinfold.car import CarReader
 from pinfold.cid import CID
 
-from .helpers import FIX, R1, R2, cli
+from .helpers import FIX, R1, R2, cli, either_side, run_usage
 
 
 def one_line_error(code: int, err: str, *words: str) -> None:
@@ -235,3 +235,51 @@ def test_dag_export_into_a_fifo_keeps_it(capsysbinary, repo_args, tmp_path):
     assert got == [expected]
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert list(tmp_path.glob("pipe.*")) == []
+
+
+def test_dag_flags_before_and_after_the_files(capsysbinary, repo_args, tmp_path, monkeypatch):
+    """Issue 13: dag import --pin-roots/--stats/--progress, dag put --pin, dag export --dups on
+    either side of the files."""
+    car = str(FIX / "carv1-basic.car")
+    code, out, err = either_side(capsysbinary, ["dag", "import", *repo_args],
+                                 ["--pin-roots=false", "--stats"], [car])
+    assert (code, out, err) == (0, "Imported 8 blocks (323 bytes)\n", "")
+    code, out, _ = cli(capsysbinary, "pin", "ls", "-q", *repo_args)
+    assert out == b""
+    code, out, err = either_side(capsysbinary, ["dag", "import", *repo_args],
+                                 ["--pin-roots", "-p=false"], [car])
+    assert (code, err) == (0, "") and out.count("Pinned root") == 2
+    for argv in (["--progress", car], [car, "-p"]):
+        code, _, err = cli(capsysbinary, "dag", "import", *repo_args, *argv)
+        assert code == 0 and "%" in err
+    value = tmp_path / "v.json"
+    value.write_text('{"a": 1}')
+    code, out, _ = either_side(capsysbinary, ["dag", "put", *repo_args], ["--pin"], [str(value)])
+    assert code == 0
+    code, pins, _ = cli(capsysbinary, "pin", "ls", "-q", "-t", "recursive", *repo_args)
+    assert out.strip() in pins.decode().split()
+    plain = tmp_path / "plain.car"
+    dups = tmp_path / "dups.car"
+    for flags, dest in ((["--dups=false"], plain), (["--dups"], dups)):
+        code, _, _ = either_side(capsysbinary, ["dag", "export", *repo_args],
+                                 [*flags, "-o", str(dest)], [R1])
+        assert code == 0
+    assert dups.stat().st_size >= plain.stat().st_size
+
+
+def test_dag_import_silent_and_local_only(capsysbinary, repo_args):
+    car = str(FIX / "carv1-basic.car")
+    code, out, err = cli(capsysbinary, "dag", "import", "--silent", "--stats", car, *repo_args)
+    assert (code, out, err) == (0, b"", "")
+    code, out, _ = cli(capsysbinary, "pin", "ls", "-q", "-t", "recursive", *repo_args)
+    assert set(out.decode().split()) == {R1, R2}
+    cli(capsysbinary, "pin", "rm", R1, R2, *repo_args)
+    code, out, _ = cli(capsysbinary, "dag", "import", car, "--local-only", "--stats", *repo_args)
+    assert (code, out) == (0, b"Imported 8 blocks (323 bytes)\n")
+    code, out, _ = cli(capsysbinary, "pin", "ls", "-q", *repo_args)
+    assert out == b""
+    code, _, err = cli(capsysbinary, "dag", "import", car, "--local-only", "--pin-roots",
+                       *repo_args)
+    one_line_error(code, err, "--local-only")
+    code, _, err = run_usage(capsysbinary, "dag", "export", R1, "--local-only", *repo_args)
+    assert code == 2 and "not supported by pinfold" in err and err.count("\n") == 1

@@ -4,6 +4,7 @@ import json
 import os
 import stat
 
+from .helpers import either_side
 from .names_helpers import (
     run,
     site_repo,  # noqa: F401 (the repo fixture)
@@ -111,3 +112,34 @@ def test_sign_verify(repo, capsys, tmp_path):
     code, out, _ = run(capsys, "key", "verify", "-s", signed["Signature"], str(data),
                        "-k", signed["Key"]["Id"], "--repo", path)
     assert json.loads(out)["SignatureValid"] is False and json.loads(out)["Key"]["Name"] == ""
+
+
+def test_key_flags_before_and_after_the_names(repo, capsys, tmp_path):
+    """Issue 13: --allow-any-key-type, -l and -f on either side of the positional words."""
+    from pinfold.keys import ECDSAPrivateKey
+
+    path, _ = repo
+    f = tmp_path / "ec.key"
+    f.write_bytes(ECDSAPrivateKey.generate().marshal())
+    code, _, err = either_side(capsys, ["key", "import", "--repo", path],
+                               ["--allow-any-key-type=false"], ["ec", str(f)])
+    assert code == 1 and "--allow-any-key-type" in err
+    code, out, _ = run(capsys, "key", "import", "--allow-any-key-type", "ec", str(f),
+                       "--repo", path)
+    assert code == 0 and out.startswith("k")
+    assert run(capsys, "key", "rm", "ec", "--repo", path)[0] == 0
+    code, out, _ = run(capsys, "key", "import", "ec", "--allow-any-key-type", str(f),
+                       "--repo", path)  # between the two positional words
+    assert code == 0 and out.startswith("k")
+    long = run(capsys, "key", "ls", "-l", "--repo", path)[1]
+    assert run(capsys, "key", "ls", "-l=true", "--repo", path)[1] == long
+    assert run(capsys, "key", "ls", "-l=false", "--repo", path)[1] == \
+        run(capsys, "key", "ls", "--repo", path)[1] != long
+    run(capsys, "key", "gen", "a", "--repo", path)
+    run(capsys, "key", "gen", "b", "--repo", path)
+    code, _, err = run(capsys, "key", "rename", "a", "b", "-f=false", "--repo", path)
+    assert code == 1 and err.count("\n") == 1
+    code, out, _ = run(capsys, "key", "rename", "a", "-f", "b", "--repo", path)
+    assert code == 0 and "b" in out
+    code, out, _ = run(capsys, "key", "rm", "b", "-l", "--repo", path)
+    assert code == 0 and out.startswith("k") and out.split()[1] == "b"

@@ -6,6 +6,7 @@ import os
 
 from pinfold.ipns import Name, unmarshal_record
 
+from .helpers import either_side
 from .names_helpers import (
     SPEC_V2,
     VECTORS,
@@ -134,3 +135,38 @@ def test_ipns_paths_in_content_commands(repo, capsys, tmp_path):
     other = Name.parse(SPEC_V2[0])
     code, _, err = run(capsys, "cat", f"/ipns/{other}", "--repo", path)
     assert code == 1 and "no IPNS record" in err and err.count("\n") == 1
+
+
+def test_name_flags_before_and_after_the_path(repo, capsys):
+    """Issue 13: --resolve, --v1compat, -Q, -r, --dump on either side of the path or name."""
+    path, cid = repo
+    me = ids(capsys, path)["self"]
+    missing = "/ipfs/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+    for flags in (["--resolve=false"], ["--resolve=f", "-Q"], ["--resolve=0", "--v1compat"],
+                  ["--resolve=false", "--allow-offline", "--allow-delegated=false"]):
+        code, out, err = either_side(capsys, ["name", "publish", "--repo", path], flags,
+                                     [missing])
+        assert (code, err) == (0, ""), flags
+        assert out == (f"{me}\n" if "-Q" in flags else f"Published to {me}: {missing}\n")
+    code, _, err = either_side(capsys, ["name", "publish", "--repo", path], ["--resolve"],
+                               [missing])
+    assert code == 1 and "does not resolve" in err
+    for flags, v1 in ((["--v1compat=false"], False), (["--v1compat"], True),
+                      (["--v1compat=true", "--resolve"], True)):
+        either_side(capsys, ["name", "publish", "--repo", path], flags, [cid])
+        rec = unmarshal_record(open(os.path.join(path, "ipns", me), "rb").read())
+        assert rec.has_v1 is v1, flags
+    run(capsys, "key", "gen", "alias", "--repo", path)
+    alias = ids(capsys, path)["alias"]
+    run(capsys, "name", "publish", "-k", "alias", f"/ipns/{me}", "--repo", path)
+    for flags, want in ((["-r"], f"/ipfs/{cid}\n"), (["--recursive"], f"/ipfs/{cid}\n"),
+                        (["-r=false"], f"/ipns/{me}\n"), (["--recursive=f"], f"/ipns/{me}\n"),
+                        (["-r", "--nocache", "-s"], f"/ipfs/{cid}\n")):
+        assert either_side(capsys, ["name", "resolve", "--repo", path], flags, [alias]) == \
+            (0, want, ""), flags
+    record = os.path.join(path, "alias.ipns-record")
+    code, _, _ = run(capsys, "name", "get", alias, "-o", record, "--repo", path)
+    assert code == 0
+    plain = either_side(capsys, ["name", "inspect"], ["--dump=false"], [record])
+    dumped = either_side(capsys, ["name", "inspect"], ["--dump"], [record])
+    assert plain[0] == dumped[0] == 0 and len(dumped[1]) > len(plain[1])

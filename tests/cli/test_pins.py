@@ -28,7 +28,7 @@ from tests.pins.helpers import (
 )
 from tests.repo.helpers import BACKENDS, blob, raw_cid
 
-from .helpers import cli, lines
+from .helpers import cli, either_side, lines
 
 
 def test_cli_pin_add_types_metadata(cli_repo, capsys):
@@ -40,7 +40,7 @@ def test_cli_pin_add_types_metadata(cli_repo, capsys):
                          "--meta", "w=hello world", "--meta-str", "s=5",
                          "--meta-str", "sb=true", "--group", "g1", "--group", "g2")
     assert (code, err) == (0, "")
-    assert out == f"pinned {cid} recursive typed\n"
+    assert out == f"pinned {cid} recursively typed\n"
     with Repo(cli_repo) as repo:
         (pin,) = repo.pins.list()
     when = dt.datetime(2024, 5, 1, tzinfo=UTC)
@@ -217,13 +217,13 @@ def test_cli_queued_pin_completes_when_content_is_added(cli_repo, tmp_path, caps
     code, out, err = run(capsys, "pin", "add", "--repo", cli_repo, "--queue", cid,
                          "--name", "later", "--meta", "n=1")
     assert (code, err) == (0, "")
-    assert out == f"pinned {cid} recursive later (queued)\n"
+    assert out == f"pinned {cid} recursively later (queued)\n"
     code, out, err = run(capsys, "add", "--repo", cli_repo, "--pin=false", "-Q", src)
     assert (code, out.strip()) == (0, str(cid))
     code, out, err = run(capsys, "pin", "ls", "--repo", cli_repo, "--json", "--status", "pinned")
     (row,), _ = json_lines(out)
     assert (row["name"], row["status"], row["meta"]) == ("later", "pinned", {"n": 1})
-    code, out, err = run(capsys, "repo", "gc", "--repo", cli_repo, "-q")
+    code, out, err = run(capsys, "repo", "gc", "--repo", cli_repo)
     assert out == "freed 0 blocks, 0 bytes\n"
 
 
@@ -362,6 +362,66 @@ def test_cli_huge_integer_metadata_is_a_one_line_error_or_stored(cli_repo, capsy
         assert_one_line_error(code, out, err)
 
 
+def test_cli_pin_flags_before_and_after_the_cids(cli_repo, capsys):
+    """Issue 13: pin add --recursive (-r), --queue and pin update --unpin on either side of the
+    CIDs; pin ls -q and --json likewise."""
+    with Repo(cli_repo) as repo:
+        root = repo.add(blob("pin-flags", 700_000)).root
+        other = repo.block_put(b"a lone block")
+        repo.unpin(root)
+    r = ["--repo", str(cli_repo)]
+    for flags, kind in ((["--recursive=false"], "direct"), (["-r=false"], "direct"),
+                        (["--recursive"], "recursive"), (["-r"], "recursive")):
+        code, out, err = either_side(capsys, ["pin", "add", *r], flags, [str(root)])
+        assert (code, out, err) == (0, f"pinned {root} {kind}ly\n", ""), flags
+        run(capsys, "pin", "rm", *r, root)
+    missing = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+    code, out, err = either_side(capsys, ["pin", "add", *r], ["--queue=false"], [missing])
+    assert code == 1 and err.count("\n") == 1
+    code, out, _ = either_side(capsys, ["pin", "add", *r], ["--queue"], [missing])
+    assert code == 0 and out == f"pinned {missing} recursively (queued)\n"
+    run(capsys, "pin", "rm", *r, missing)
+    run(capsys, "pin", "add", *r, root)
+    quiet = either_side(capsys, ["pin", "ls", *r], ["-q"], [str(root)])
+    assert quiet == (0, f"{root}\n", "")
+    assert either_side(capsys, ["pin", "ls", *r], ["-q=false"], [str(root)])[1] == \
+        f"{root} recursive\n"
+    code, out, _ = run(capsys, "pin", "update", *r, root, "--unpin=false", other)
+    assert code == 0
+    with Repo(cli_repo) as repo:
+        assert repo.pins.pinned_type(root) == "recursive"
+    with Repo(cli_repo) as repo:
+        third = repo.block_put(b"a third block")
+    code, out, _ = run(capsys, "pin", "update", *r, "--unpin", other, third)
+    assert code == 0
+    with Repo(cli_repo) as repo:
+        assert repo.pins.pinned_type(other) is None
+
+
+def test_cli_pin_kubo_forms(cli_repo, capsys):
+    """pin add -n NAME, pin rm -r=false (direct pins only), pin ls --names=false (Kubo's
+    '<cid> <type>' lines), pin ls -n, pin verify --verbose."""
+    with Repo(cli_repo) as repo:
+        a = repo.block_put(b"pin a")
+        b = repo.block_put(b"pin b")
+    r = ["--repo", str(cli_repo)]
+    assert run(capsys, "pin", "add", *r, "-n", "first", a)[:2] == \
+        (0, f"pinned {a} recursively first\n")
+    assert run(capsys, "pin", "add", *r, "-r=false", b, "--progress")[:2] == \
+        (0, f"pinned {b} directly\n")
+    assert run(capsys, "pin", "ls", *r, a)[1] == f"{a} recursive first\n"
+    assert run(capsys, "pin", "ls", *r, a, "--names=false")[1] == f"{a} recursive\n"
+    assert cli_names(run(capsys, "pin", "ls", *r, "-n", "first")[1]) == ["first"]
+    code, out, _ = run(capsys, "pin", "verify", *r, "--verbose")
+    assert code == 0 and f"{a} ok" in out.splitlines() and f"{b} ok" in out.splitlines()
+    code, _, err = run(capsys, "pin", "rm", *r, b)  # Kubo: -r is the default; b is direct
+    assert_one_line_error(code, "", err, "direct", "--recursive=false")
+    code, _, err = run(capsys, "pin", "rm", *r, "--recursive=false", a)
+    assert_one_line_error(code, "", err, "recursive")
+    assert run(capsys, "pin", "rm", *r, b, "-r=false")[:2] == (0, f"unpinned {b}\n")
+    assert run(capsys, "pin", "rm", *r, "-r", a)[:2] == (0, f"unpinned {a}\n")
+
+
 def test_pin_add_private_and_ls_network(cli_repo, capsysbinary):
     """``pin add --private`` pins on the private network; ``pin ls --network`` filters."""
     r = str(cli_repo)
@@ -369,7 +429,7 @@ def test_pin_add_private_and_ls_network(cli_repo, capsysbinary):
         cid = str(repo.block_put(b"secret block"))
         pub = str(repo.block_put(b"public block"))
     code, out, _ = cli(capsysbinary, "pin", "add", cid, "--private", "--repo", r)
-    assert code == 0 and lines(out) == [f"pinned {cid} recursive private"]
+    assert code == 0 and lines(out) == [f"pinned {cid} recursively private"]
     assert cli(capsysbinary, "pin", "add", pub, "--repo", r)[0] == 0
     code, out, _ = cli(capsysbinary, "pin", "ls", "--network", "private", "-q", "--repo", r)
     assert lines(out) == [cid]

@@ -13,7 +13,7 @@ from pinfold.codecs.links import links_of
 from pinfold.repo import Repo
 from tests.repo.helpers import BACKENDS, CHUNK, _corrupt, blob, one_line_error, raw_cid
 
-from .helpers import cli, lines
+from .helpers import cli, either_side, lines
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -43,7 +43,7 @@ def test_cli_repo_commands(tmp_path, capsysbinary, backend):
     assert lines(out) == [f"{hello} recursive"]
 
     code, out, _ = cli(capsysbinary, "pin", "add", *r, "--name", "my file", str(loose))
-    assert code == 0 and lines(out) == [f"pinned {loose} recursive my file"]
+    assert code == 0 and lines(out) == [f"pinned {loose} recursively my file"]
     code, out, _ = cli(capsysbinary, "pin", "ls", *r, "--type", "recursive")
     assert sorted(lines(out)) == sorted([f"{hello} recursive", f"{loose} recursive my file"])
     code, out, _ = cli(capsysbinary, "pin", "ls", *r, "-q", "--type=recursive")
@@ -84,7 +84,7 @@ def test_cli_repo_commands(tmp_path, capsysbinary, backend):
     code, out, _ = cli(capsysbinary, "pin", "ls", *r, "-q", "-t", "recursive")
     assert sorted(lines(out)) == sorted([str(new), str(loose)])
     code, out, _ = cli(capsysbinary, "pin", "add", *r, "--recursive=false", str(hello))
-    assert code == 0 and lines(out) == [f"pinned {hello} direct"]
+    assert code == 0 and lines(out) == [f"pinned {hello} directly"]
     code, out, _ = cli(capsysbinary, "pin", "ls", *r, "--type", "direct")
     assert lines(out) == [f"{hello} direct"]
 
@@ -96,7 +96,7 @@ def test_cli_repo_commands(tmp_path, capsysbinary, backend):
     removed = [x for x in lines(out) if x.startswith("removed ")]
     assert len(removed) == len(leaves) + 1
     assert lines(out)[-1].startswith(f"freed {len(leaves) + 1} blocks, ")
-    code, out, _ = cli(capsysbinary, "repo", "gc", *r, "-q")
+    code, out, _ = cli(capsysbinary, "repo", "gc", *r)
     assert lines(out) == ["freed 0 blocks, 0 bytes"]
     code, out, _ = cli(capsysbinary, "repo", "stat", *r)
     stat = dict(x.split(": ", 1) for x in lines(out))
@@ -137,3 +137,55 @@ def test_cli_repo_verify_reports_problems(tmp_path, capsysbinary):
     code, out, err = cli(capsysbinary, "block", "get", *r, str(leaf))
     one_line_error(code, err)
     assert str(leaf) in err
+
+
+def test_cli_block_and_repo_flags_before_and_after_the_words(tmp_path, capsysbinary):
+    """Issue 13: block put --pin, block rm -f, repo gc -q/--full on either side."""
+    path = str(tmp_path / "r")
+    cli(capsysbinary, "init", "--repo", path, "--no-fsync=true")
+    f = tmp_path / "b.bin"
+    f.write_bytes(b"a block")
+    code, out, err = either_side(capsysbinary, ["block", "put", "--repo", path], ["--pin"],
+                                 [str(f)])
+    cid = out.strip()
+    assert (code, err) == (0, "") and cid == str(raw_cid(b"a block"))
+    for flags in (["-f"], ["-f=false"], ["--force"]):  # Kubo's -f ignores missing blocks only
+        code, _, err = either_side(capsysbinary, ["block", "rm", "--repo", path], flags, [cid])
+        assert code == 1 and "pinned" in err
+    missing = str(raw_cid(b"never stored"))
+    code, _, err = either_side(capsysbinary, ["block", "rm", "--repo", path], [], [missing])
+    assert code == 1 and err.count("\n") == 1
+    assert either_side(capsysbinary, ["block", "rm", "--repo", path], ["-f"], [missing]) == \
+        (0, "", "")
+    code, out, _ = cli(capsysbinary, "block", "rm", cid, "--even-if-pinned", "-q", "--repo",
+                       path)
+    assert (code, out) == (0, b"")
+    code, out, _ = cli(capsysbinary, "pin", "rm", cid, "--repo", path)
+    f.write_bytes(b"another block")
+    code, out, _ = cli(capsysbinary, "block", "put", str(f), "--repo", path)
+    other = out.decode().strip()
+    # repo gc: Kubo's "removed <cid>" lines (and pinfold's summary), -q the CIDs alone,
+    # --silent nothing
+    code, out, _ = cli(capsysbinary, "repo", "gc", "--full=true", "-q", "--repo", path)
+    assert (code, lines(out)) == (0, [other])
+    cli(capsysbinary, "block", "put", str(f), "--repo", path)
+    code, out, _ = cli(capsysbinary, "repo", "gc", "--silent", "--repo", path)
+    assert (code, out) == (0, b"")
+    code, out, _ = cli(capsysbinary, "repo", "gc", "--repo", path)
+    assert lines(out) == ["freed 0 blocks, 0 bytes"]
+
+
+def test_cli_repo_stat_size_only_and_human(tmp_path, capsysbinary):
+    path = str(tmp_path / "r")
+    cli(capsysbinary, "init", "--repo", path, "--no-fsync")
+    f = tmp_path / "big.bin"
+    f.write_bytes(blob("stat-h", 1_234_567))
+    cli(capsysbinary, "add", "--repo", path, "-Q", str(f))
+    code, out, _ = cli(capsysbinary, "repo", "stat", "--repo", path)
+    size = int(dict(x.split(": ", 1) for x in lines(out))["RepoSize"])
+    assert cli(capsysbinary, "repo", "stat", "-s", "--repo", path)[1] == \
+        f"RepoSize: {size}\n".encode()
+    code, out, _ = cli(capsysbinary, "repo", "stat", "-s", "-H", "--repo", path)
+    assert out == f"RepoSize: {size / 1e6:.1f} MB\n".encode()  # go-humanize's Bytes
+    code, out, _ = cli(capsysbinary, "repo", "stat", "-H", "--repo", path)
+    assert lines(out)[0].startswith("NumObjects: ") and "RepoSize: 1.2 MB" in lines(out)

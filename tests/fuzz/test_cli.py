@@ -343,3 +343,33 @@ def test_records_and_keys(data, command):
                               "fuzzed", "-"], stdin=blob)
         if code == 0:
             run_cli(["key", "rm", *repo, "fuzzed"])
+
+
+# -- boolean flags as Kubo parses them (issue 13): any mix of flag words around a path --------
+
+_FLAG_WORDS = st.sampled_from([
+    "-n", "-Q", "-q", "-nQ", "-nQr", "-r", "-w", "-H", "-t", "-E", "-p", "-n=true", "-Q=f",
+    "--pin", "--pin=", "--pin=false", "--pin=TRUE", "--pin=yes", "--raw-leaves",
+    "--raw-leaves=0", "--raw-leaves=maybe", "--empty-dirs=false", "--progress=false",
+    "--recursive", "--recursive=1", "--trickle=t", "--inline", "--inline-limit", "--no-pin",
+    "--cid-version", "1", "0", "-s", "size-1024", "--chunker=rabin", "--nocopy",
+    "--nocopy=false", "--to-files", "--raw", "--", "-", "=", "--=", "-=x", "--silent",
+])
+
+
+@target(scale=0.5)
+@given(before=st.lists(st.one_of(_FLAG_WORDS, hostile_text(8)), max_size=6),
+       after=st.lists(st.one_of(_FLAG_WORDS, hostile_text(8)), max_size=6))
+def test_add_flag_words_anywhere(before, after):
+    """``add -n`` with flag words before and after a file: the CLI's contract holds, and when
+    it succeeds the printed root is the one the same words give with the file moved last."""
+    path = os.path.join(workspace(), "flag-words.txt")
+    if not os.path.exists(path):
+        with open(path, "wb") as f:
+            f.write(b"flag words\n")
+    argv = ["add", "-n", "--progress=false", *before, path, *after]
+    code, out, _ = run_cli(argv)
+    if code == 0 and "--" not in before + after and "-" not in before + after:
+        moved, out2, _ = run_cli(["add", "-n", "--progress=false", *before, *after, path])
+        if moved == 0:
+            assert out2 == out, (argv, out, out2)

@@ -70,8 +70,8 @@ def register(sub: Subcommands) -> None:
                    metavar="CIDR", help="peers whose X-Forwarded-For is believed (repeat)")
     p.add_argument("--allow-origin", dest="allow_origin", action="append", default=None,
                    metavar="ORIGIN", help="only pages of these origins; CORS for them")
-    p.add_argument("--clear", action="store_true",
-                   help="back to the defaults first (restricted, no lists)")
+    bool_flag(p, "--clear", dest="clear", default=False,
+              help="back to the defaults first (restricted, no lists)")
     bool_flag(p, "--json", dest="json", help="print the rules as JSON")
     p.set_defaults(func=cmd_gateway_rules)
     tsub = command_group(gsub, "token", "gateway tokens: create, ls, revoke")

@@ -24,6 +24,7 @@ from .common import (
     parse_size,
     repo_options,
     signed_int,
+    unsupported,
 )
 from .progress import ProgressBar
 
@@ -36,32 +37,35 @@ def register(sub: Subcommands) -> None:
                     " Flags are Kubo's.",
     )
     add.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or - for stdin")
-    add.add_argument("-n", "--only-hash", action="store_true",
-                     help="only compute the CIDs, store nothing")
+    bool_flag(add, "-n", "--only-hash", dest="only_hash", default=False,
+              help="only compute the CIDs, store nothing")
     bool_flag(add, "--pin", dest="pin", help="pin what is added, recursively (default true)")
     add.add_argument("--pin-name", "--name", dest="pin_name", help="name of the pin")
     bool_flag(add, "--private", dest="private",
               help="pin on the private network: gateways serve it only to access links and"
                    " API keys (default false: public)")
-    add.add_argument("-q", "--quiet", action="store_true", help="print only CIDs")
-    add.add_argument("-Q", "--quieter", action="store_true", help="print only the final root CID")
-    add.add_argument("-r", "--recursive", action="store_true", help="add directories recursively")
-    add.add_argument("-w", "--wrap-with-directory", action="store_true",
-                     help="wrap the inputs in a directory named by their basenames")
-    add.add_argument("-H", "--hidden", action="store_true", help="include files whose names start"
-                     " with '.'")
+    bool_flag(add, "-q", "--quiet", dest="quiet", default=False, help="print only CIDs")
+    bool_flag(add, "--silent", dest="silent", default=False, help="write no output")
+    bool_flag(add, "-Q", "--quieter", dest="quieter", default=False,
+              help="print only the final root CID")
+    bool_flag(add, "-r", "--recursive", dest="recursive", default=False,
+              help="add directories recursively")
+    bool_flag(add, "-w", "--wrap-with-directory", dest="wrap_with_directory", default=False,
+              help="wrap the inputs in a directory named by their basenames")
+    bool_flag(add, "-H", "--hidden", dest="hidden", default=False,
+              help="include files whose names start with '.'")
     add.add_argument("--profile", help="unixfs-v0-2015 (Kubo's default) or unixfs-v1-2025")
     add.add_argument("--cid-version", type=int, choices=(0, 1), help="CID version (default 0)")
     bool_flag(add, "--raw-leaves", dest="raw_leaves",
               help="leaves as raw blocks (default: on for CIDv1)")
     add.add_argument("-s", "--chunker", help="size-N, rabin[-MIN-AVG-MAX], buzhash"
                      " (default size-262144)")
-    add.add_argument("-t", "--trickle", action="store_true", help="trickle layout")
+    bool_flag(add, "-t", "--trickle", dest="trickle", default=False, help="trickle layout")
     add.add_argument("--max-file-links", type=nonneg_int, help="links per file node (174)")
     add.add_argument("--hash", help="sha2-256 (default), sha2-512, sha3-256, blake2b-256,"
                      " blake3, identity")
-    add.add_argument("--inline", action="store_true",
-                     help="inline small blocks into identity CIDs")
+    bool_flag(add, "--inline", dest="inline", default=False,
+              help="inline small blocks into identity CIDs")
     add.add_argument("--inline-limit", type=nonneg_int, default=32,
                      help="largest block to inline, in bytes (32, at most 128)")
     add.add_argument("--hamt-threshold", type=parse_size,
@@ -73,10 +77,12 @@ def register(sub: Subcommands) -> None:
                      help="entries above which a directory becomes a HAMT (0: no limit)")
     bool_flag(add, "--empty-dirs", "-E", dest="empty_dirs",
               help="include empty directories (default true)")
-    add.add_argument("--dereference-symlinks", action="store_true",
-                     help="add what symlinks point at instead of the links")
-    add.add_argument("--preserve-mode", action="store_true", help="store each file's mode")
-    add.add_argument("--preserve-mtime", action="store_true", help="store each file's mtime")
+    bool_flag(add, "--dereference-symlinks", dest="dereference_symlinks", default=False,
+              help="add what symlinks point at instead of the links")
+    bool_flag(add, "--preserve-mode", dest="preserve_mode", default=False,
+              help="store each file's mode")
+    bool_flag(add, "--preserve-mtime", dest="preserve_mtime", default=False,
+              help="store each file's mtime")
     add.add_argument("--mode", type=parse_mode, help="store this mode (octal) on every entry")
     add.add_argument("--mtime", type=signed_int, help="store this mtime (seconds) on every entry")
     add.add_argument("--mtime-nsecs", type=nonneg_int, help="nanoseconds part of --mtime")
@@ -84,6 +90,13 @@ def register(sub: Subcommands) -> None:
     add.add_argument("--cid-base", help="multibase for printed CIDs (base32, base36, ...)")
     bool_flag(add, "--progress", "-p", dest="progress",
               help="show a progress bar (default: on a terminal)")
+    unsupported(add, "--nocopy", reason="no filestore; blocks are always copied into the repo")
+    unsupported(add, "--fscache", reason="no filestore")
+    unsupported(add, "--to-files", value=True, reason="no MFS (use --pin-name to name the pin)")
+    unsupported(add, "--ignore", value=True, reason="no ignore rules; add fewer paths")
+    unsupported(add, "--ignore-rules-path", value=True, reason="no ignore rules")
+    unsupported(add, "--dereference-args",
+                reason="deprecated in Kubo; use --dereference-symlinks")
     add.set_defaults(func=cmd_add)
 
 
@@ -132,8 +145,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     _check_cid_base(args.cid_base)
     meta_from_args(args)  # bad metadata fails before any work
     repo = None if args.only_hash else open_repo(args)
-    show_bar = flag_value(args, "progress",
-                          sys.stderr.isatty() and not args.quieter and not args.quiet)
+    show_bar = flag_value(args, "progress", sys.stderr.isatty() and not args.quieter
+                          and not args.quiet and not args.silent)
     bar = ProgressBar(_total_size(args.paths)) if show_bar else None
     progress = (lambda ev: bar.update(ev.total_bytes)) if bar else None  # type: ignore[union-attr]
     importer = Importer(_import_options(args), progress=progress, recursive=args.recursive)
@@ -170,7 +183,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     flush_entries()
     if bar:
         bar.clear()
-    if args.quieter and job.result.root is not None:
+    if args.quieter and not args.silent and job.result.root is not None:
         out.write(_fmt(job.result.root, args.cid_base) + "\n")
     return 0
 
@@ -193,7 +206,7 @@ def _fmt(cid, base: str | None) -> str:
 
 
 def _print_entry(entry, args: argparse.Namespace, bar: ProgressBar | None, out) -> None:
-    if args.quieter:
+    if args.quieter or args.silent:
         return
     if bar:
         bar.clear()

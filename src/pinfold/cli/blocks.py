@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..cid import CID
-from .common import Subcommands, command_group, open_repo, out, read_input, repo_options
+from .common import Subcommands, bool_flag, command_group, open_repo, out, read_input, repo_options
 
 
 def register(sub: Subcommands) -> None:
@@ -19,15 +19,20 @@ def register(sub: Subcommands) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="default: stdin")
     p.add_argument("--cid-codec", default="raw", help="codec of the block (raw, dag-pb, ...)")
     p.add_argument("--mhtype", default="sha2-256", help="hash function")
-    p.add_argument("--pin", action="store_true", help="pin the block")
+    p.add_argument("--mhlen", type=int, default=-1,
+                   help="multihash length (-1: the function's full length, the only one taken)")
+    bool_flag(p, "--pin", dest="pin", default=False, help="pin the block")
     p.set_defaults(func=cmd_block_put)
     p = bsub.add_parser("stat", parents=[common], help="size of a block")
     p.add_argument("cid", metavar="CID")
     p.set_defaults(func=cmd_block_stat)
     p = bsub.add_parser("rm", parents=[common], help="delete blocks (refused while pinned)")
     p.add_argument("cids", nargs="+", metavar="CID")
-    p.add_argument("-f", "--force", action="store_true",
-                   help="delete even if pinned (breaks the pinned DAG)")
+    bool_flag(p, "-f", "--force", dest="force", default=False,
+              help="ignore nonexistent blocks (Kubo's -f)")
+    bool_flag(p, "-q", "--quiet", dest="quiet", default=False, help="write minimal output")
+    bool_flag(p, "--even-if-pinned", dest="even_if_pinned", default=False,
+              help="delete even if pinned (breaks the pinned DAG; pinfold only)")
     p.set_defaults(func=cmd_block_rm)
 
 
@@ -40,6 +45,10 @@ def cmd_block_get(args: argparse.Namespace) -> int:
 
 def cmd_block_put(args: argparse.Namespace) -> int:
     with open_repo(args) as repo:
+        if args.mhlen != -1:
+            from ..errors import PinfoldError
+
+            raise PinfoldError("--mhlen: pinfold stores only full-length digests (use -1)")
         for name in args.files or ["-"]:
             data = read_input(name)
             out(str(repo.block_put(data, codec=args.cid_codec, hash=args.mhtype, pin=args.pin)))
@@ -55,9 +64,17 @@ def cmd_block_stat(args: argparse.Namespace) -> int:
 
 
 def cmd_block_rm(args: argparse.Namespace) -> int:
+    from ..errors import BlockNotFoundError
+
     with open_repo(args) as repo:
         for text in args.cids:
             cid = CID(text)
-            repo.block_rm(cid, force=args.force)
-            out(f"removed {cid}")
+            try:
+                repo.block_rm(cid, force=args.even_if_pinned)
+            except BlockNotFoundError:
+                if args.force:
+                    continue
+                raise
+            if not args.quiet:
+                out(f"removed {cid}")
     return 0

@@ -7,15 +7,15 @@ import argparse
 import json
 import sys
 
-from .common import Subcommands, command_group
+from .common import Subcommands, bool_flag, command_group
 
 
 def register(sub: Subcommands) -> None:
     csub = command_group(sub, "car", "CAR files: inspect and verify")
     p = csub.add_parser("inspect", help="version, roots, blocks, codecs and index of a CAR")
     p.add_argument("file", metavar="FILE.car")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--no-verify", action="store_true", help="do not hash the blocks")
+    bool_flag(p, "--json", dest="json", default=False, help="print one JSON object")
+    bool_flag(p, "--no-verify", dest="no_verify", default=False, help="do not hash the blocks")
     p.set_defaults(func=cmd_car_inspect)
     p = csub.add_parser("verify", help="check every block of CAR files against its CID")
     p.add_argument("files", nargs="+", metavar="FILE.car")

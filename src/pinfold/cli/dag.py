@@ -18,6 +18,7 @@ from .common import (
     open_repo,
     read_input,
     repo_options,
+    unsupported,
 )
 from .progress import ProgressBar
 
@@ -34,7 +35,11 @@ def register(sub: Subcommands) -> None:
               help="pin the roots named in the CAR headers (default true)",
               no=("--no-pin", "do not pin the roots"))
     p.add_argument("--name", default="", help="name of the root pins")
-    p.add_argument("--stats", action="store_true", help="print the number of blocks and bytes")
+    bool_flag(p, "--local-only", dest="local_only", default=False,
+              help="import a partial CAR (implies --pin-roots=false)")
+    bool_flag(p, "--silent", dest="silent", default=False, help="write no output")
+    bool_flag(p, "--stats", dest="stats", default=False,
+              help="print the number of blocks and bytes")
     bool_flag(p, "--progress", "-p", dest="progress",
               help="show a progress bar (default: on a terminal)")
     p.set_defaults(func=cmd_dag_import)
@@ -47,15 +52,17 @@ def register(sub: Subcommands) -> None:
     p.add_argument("path", metavar="CID[/PATH]")
     p.add_argument("-o", "--output", help="file to write (default stdout)")
     p.add_argument("--car-version", type=int, choices=(1, 2), default=1)
-    p.add_argument("--no-index", action="store_true", help="CARv2 without an index")
+    bool_flag(p, "--no-index", dest="no_index", default=False, help="CARv2 without an index")
     p.add_argument("--dag-scope", "--scope", dest="scope", default="all",
                    choices=("block", "entity", "all"),
                    help="which blocks under the target (trustless-gateway dag-scope)")
     p.add_argument("--entity-bytes", metavar="FROM:TO",
                    help="only the blocks for this byte range of a file (implies entity)")
-    p.add_argument("--dups", action="store_true", help="repeat blocks each time they are met")
+    bool_flag(p, "--dups", dest="dups", default=False, help="repeat blocks each time they are met")
     bool_flag(p, "--progress", "-p", dest="progress",
               help="show a progress bar (default: on a terminal, with -o)")
+    unsupported(p, "--local-only", reason="the export needs every block; 'pinfold pin verify'"
+                " finds missing ones")
     p.set_defaults(func=cmd_dag_export)
 
     p = dsub.add_parser("put", parents=[common],
@@ -91,11 +98,16 @@ def cmd_dag_import(args: argparse.Namespace) -> int:
     bar = _bar(args, total or None)
     sources = [sys.stdin.buffer if f == "-" else f for f in args.files]
     with open_repo(args) as repo:
-        result = repo.import_car(sources, pin=flag_value(args, "pin", True), name=args.name,
+        pin = flag_value(args, "pin", not args.local_only)
+        if pin and args.local_only:
+            raise PinfoldError("--local-only imports a partial CAR: its roots cannot be pinned")
+        result = repo.import_car(sources, pin=pin, name=args.name,
                                  meta=meta or None, groups=args.set_groups,
                                  progress=bar.update if bar else None)
     if bar:
         bar.clear()
+    if args.silent:
+        return 0
     stdout = sys.stdout
     for pin in result.pins:
         stdout.write(f"Pinned root\t{pin.cid}\tsuccess\n")

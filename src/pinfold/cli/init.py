@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import Subcommands, out, repo_options
+from .common import Subcommands, bool_flag, out, repo_options
 
 
 def register(sub: Subcommands) -> None:
@@ -25,8 +25,8 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--gc-grace", metavar="SECONDS", type=float, default=None,
                    help="PostgreSQL pin set: how long the blocks of a crashed writer are kept"
                         " before gc may delete them (default 600)")
-    p.add_argument("--no-fsync", action="store_true",
-                   help="do not fsync block writes (faster, not crash-safe)")
+    bool_flag(p, "--no-fsync", dest="no_fsync", default=False,
+              help="do not fsync block writes (faster, not crash-safe)")
     p.set_defaults(func=cmd_init)
 
 

@@ -60,23 +60,22 @@ def register(sub: Subcommands) -> None:
 
     for name, extra in (("ls", ""), ("list", " (Kubo's old spelling of 'key ls')")):
         p = ksub.add_parser(name, parents=[common], help="list all local keypairs" + extra)
-        p.add_argument("-l", dest="long", action="store_true",
-                       help="show extra information about keys: '<id> <name>'")
+        bool_flag(p, "-l", dest="long", default=False,
+                  help="show extra information about keys: '<id> <name>'")
         base_opt(p)
         p.set_defaults(func=cmd_key_ls)
 
     p = ksub.add_parser("rename", parents=[common], help="rename a keypair")
     p.add_argument("old", metavar="NAME", help="name of key to rename")
     p.add_argument("new", metavar="NEWNAME", help="new name of the key")
-    p.add_argument("-f", "--force", action="store_true", help="allow to overwrite an existing"
+    bool_flag(p, "-f", "--force", dest="force", default=False, help="allow to overwrite an existing"
                    " key")
     base_opt(p)
     p.set_defaults(func=cmd_key_rename)
 
     p = ksub.add_parser("rm", parents=[common], help="remove keypairs")
     p.add_argument("names", nargs="+", metavar="NAME", help="names of keys to remove")
-    p.add_argument("-l", dest="long", action="store_true",
-                   help="show extra information about keys")
+    bool_flag(p, "-l", dest="long", default=False, help="show extra information about keys")
     base_opt(p)
     p.set_defaults(func=cmd_key_rm)
 

@@ -29,35 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# options whose values may start with "-" (``--entity-bytes -1:*``, as the gateway spec
-# writes it); argparse would read such a value as an option
-_DASH_VALUES = frozenset({"--entity-bytes"})
-
-
-def _join_dash_values(argv: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    it = iter(argv)
-    for arg in it:
-        if arg == "--":
-            out.append(arg)
-            out.extend(it)
-            break
-        if arg in _DASH_VALUES:
-            value = next(it, None)
-            if value is not None and value.startswith("-") and not value.startswith("--"):
-                out.append(f"{arg}={value}")
-                continue
-            out.append(arg)
-            if value is not None:
-                out.append(value)
-            continue
-        out.append(arg)
-    return out
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
@@ -73,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:
         sys.stderr.write(f"pinfold: error: {esc_name(str(exc.strerror or exc))}\n")
+        return 1
+    except UnicodeEncodeError as exc:  # a path no file system name can spell (a lone surrogate)
+        bad = esc_name(exc.object[exc.start:exc.end]) if isinstance(exc.object, str) else "?"
+        sys.stderr.write(f"pinfold: error: {bad!s} cannot be part of a file name\n")
         return 1
 
 

@@ -69,8 +69,9 @@ def register(sub: Subcommands) -> None:
                    " be higher than the current one)")
     bool_flag(p, "--v1compat", dest="v1compat", help="produce a backward-compatible record"
                " with both V1 and V2 signatures (default true)")
-    p.add_argument("-Q", "--quieter", action="store_true", help="write only the final IPNS"
-                   " name (k51...)")
+    bool_flag(p, "-Q", "--quieter", dest="quieter", default=False,
+              help="write only the final IPNS name (k51...)")
+    _offline_accepted(p)
     p.set_defaults(func=cmd_name_publish)
 
     p = nsub.add_parser("resolve", parents=[common], help="resolve an IPNS name to a path",
@@ -81,6 +82,10 @@ def register(sub: Subcommands) -> None:
                    " (default: the self key's)")
     bool_flag(p, "--recursive", "-r", dest="recursive", help="resolve until the result is"
                " not an IPNS name (default true; at most 32 steps)")
+    bool_flag(p, "-n", "--nocache", dest="nocache", default=False,
+              help="accepted for Kubo: the repo's records are read every time")
+    bool_flag(p, "-s", "--stream", dest="stream", default=False,
+              help="accepted for Kubo: the one local answer is written when found")
     p.set_defaults(func=cmd_name_resolve)
 
     p = nsub.add_parser("get", parents=[common], help="write a name's stored signed record",
@@ -98,8 +103,9 @@ def register(sub: Subcommands) -> None:
                         " unless --force; a record that does not verify is never stored.")
     p.add_argument("name", metavar="NAME", help="the IPNS name (k51... or /ipns/k51...)")
     p.add_argument("file", metavar="FILE", help="file with the signed record, or - for stdin")
-    p.add_argument("-f", "--force", action="store_true", help="skip the sequence check")
-    p.add_argument("-q", "--quiet", action="store_true", help="write no output")
+    bool_flag(p, "-f", "--force", dest="force", default=False, help="skip the sequence check")
+    bool_flag(p, "-q", "--quiet", dest="quiet", default=False, help="write no output")
+    _offline_accepted(p)
     p.set_defaults(func=cmd_name_put)
 
     p = nsub.add_parser("inspect", parents=[common], help="print the fields of an IPNS record",
@@ -111,9 +117,18 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--verify", metavar="NAME", help="IPNS name to validate the record against")
     bool_flag(p, "--dump", dest="dump", help="include a hex dump of the raw protobuf record"
                " (default true)")
-    p.add_argument("--json", action="store_true", help="print one JSON object (Kubo's"
+    bool_flag(p, "--json", dest="json", default=False, help="print one JSON object (Kubo's"
                    " --enc=json)")
     p.set_defaults(func=cmd_name_inspect)
+
+
+def _offline_accepted(p: argparse.ArgumentParser) -> None:
+    """Kubo's network switches: pinfold only stores records in the repo, which is what they
+    allow, so both are accepted and change nothing."""
+    bool_flag(p, "--allow-offline", dest="allow_offline", default=False,
+              help="accepted for Kubo: records are always stored locally, never broadcast")
+    bool_flag(p, "--allow-delegated", dest="allow_delegated", default=False,
+              help="accepted for Kubo: there is no DHT or delegated publisher here")
 
 
 def _names(args: argparse.Namespace, blocks=None) -> Names:

@@ -35,11 +35,13 @@ def register(sub: Subcommands) -> None:
     p = psub.add_parser("add", parents=[common, meta_options()],
                         help="pin CIDs (recursively by default)")
     p.add_argument("cids", nargs="+", metavar="CID")
-    p.add_argument("--name", default="", help="name of the pin (at most 255 bytes)")
+    p.add_argument("-n", "--name", default="", help="name of the pin (at most 255 bytes)")
+    bool_flag(p, "--progress", dest="progress", default=False,
+              help="accepted for Kubo; pinning local blocks shows no progress")
     bool_flag(p, "--recursive", "-r", dest="recursive",
               help="pin the whole DAG (default true); false pins the block only")
-    p.add_argument("--queue", "--background", action="store_true",
-                   help="if blocks are missing, keep the pin 'queued' until they arrive"
+    bool_flag(p, "--queue", "--background", dest="queue", default=False,
+              help="if blocks are missing, keep the pin 'queued' until they arrive"
                         " (Pinata's pin by hash) instead of failing")
     bool_flag(p, "--private", dest="private",
               help="pin on the private network: gateways serve it only to access links and"
@@ -47,6 +49,8 @@ def register(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_pin_add)
     p = psub.add_parser("rm", parents=[common], help="unpin CIDs")
     p.add_argument("cids", nargs="*", metavar="CID")
+    bool_flag(p, "-r", "--recursive", dest="recursive",
+              help="remove the recursive pin (default true); false removes a direct pin")
     p.add_argument("--name", default=None, help="only the pin with this name")
     p.add_argument("--id", dest="pin_id", default=None, help="remove the pin with this id")
     p.set_defaults(func=cmd_pin_rm)
@@ -56,9 +60,13 @@ def register(sub: Subcommands) -> None:
     p.add_argument("cids", nargs="*", metavar="CID")
     p.add_argument("-t", "--type", default="all",
                    choices=("all", "recursive", "direct", "indirect"))
-    p.add_argument("-q", "--quiet", action="store_true", help="print only CIDs")
-    p.add_argument("--json", action="store_true", help="one JSON object per pin")
-    p.add_argument("--name", dest="q_name", help="pins whose name matches TEXT")
+    bool_flag(p, "-q", "--quiet", dest="quiet", default=False, help="print only CIDs")
+    bool_flag(p, "--json", dest="json", default=False, help="one JSON object per pin")
+    p.add_argument("-n", "--name", dest="q_name", help="pins whose name matches TEXT")
+    bool_flag(p, "--names", dest="names", help="print pin names (default: pinfold prints them;"
+              " --names=false gives Kubo's default '<cid> <type>' lines)")
+    bool_flag(p, "-s", "--stream", dest="stream", default=False,
+              help="accepted for Kubo: pins are written as they are read in any case")
     p.add_argument("--match", default="exact", choices=("exact", "iexact", "partial", "ipartial"))
     p.add_argument("--meta", dest="q_meta", action="append", default=[], metavar="FILTER",
                    help="KEY=V, KEY!=V, KEY>V, KEY>=V, KEY<V, KEY<=V, KEY~PATTERN (repeat: AND)")
@@ -82,7 +90,7 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--set-str", action="append", default=[], metavar="KEY=VALUE",
                    help="set a value as a string, whatever it looks like")
     p.add_argument("--unset", action="append", default=[], metavar="KEY")
-    p.add_argument("--replace", action="store_true", help="replace all metadata with --set")
+    bool_flag(p, "--replace", dest="replace", default=False, help="replace all metadata with --set")
     p.add_argument("--name", dest="new_name", help="rename the pin")
     p.set_defaults(func=cmd_pin_meta)
     p = psub.add_parser("export", parents=[common], help="write every pin as JSON Lines")
@@ -93,7 +101,9 @@ def register(sub: Subcommands) -> None:
     p.set_defaults(func=cmd_pin_import)
     p = psub.add_parser("verify", parents=[common],
                         help="check that every block of every pinned DAG is present and intact")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    bool_flag(p, "-q", "--quiet", dest="quiet", default=False, help="print only problems")
+    bool_flag(p, "--verbose", dest="verbose", default=False,
+              help="also write the CIDs of pins that are intact")
     p.set_defaults(func=cmd_pin_verify)
     p = psub.add_parser("update", parents=[common],
                         help="move a recursive pin from OLD to NEW without a gc gap")
@@ -141,7 +151,7 @@ def cmd_pin_add(args: argparse.Namespace) -> int:
                            else "public")
             state = "" if pin.status == "pinned" else f" ({pin.status})"
             net = " private" if pin.network == "private" else ""
-            out(f"pinned {pin.cid} {pin.type}{net}" + (f" {pin.name}" if pin.name else "")
+            out(f"pinned {pin.cid} {pin.type}ly{net}" + (f" {pin.name}" if pin.name else "")
                 + state)
     return 0
 
@@ -153,8 +163,14 @@ def cmd_pin_rm(args: argparse.Namespace) -> int:
                 out(f"unpinned {pin.cid}")
         elif not args.cids:
             raise PinfoldError("name a CID (or --id) to unpin")
+        want = "recursive" if flag_value(args, "recursive", True) else "direct"
         for text in args.cids:
-            for pin in repo.unpin(CID(text), name=args.name):
+            cid = CID(text)
+            kind = repo.pins.pinned_type(cid)
+            if kind in ("recursive", "direct") and kind != want and args.name is None:
+                raise PinfoldError(f"{cid} is pinned {kind}ly, not {want}ly"
+                                   + (" (use --recursive=false)" if kind == "direct" else ""))
+            for pin in repo.unpin(cid, name=args.name):
                 out(f"unpinned {pin.cid}")
     return 0
 
@@ -223,6 +239,8 @@ def _pin_query(repo: Repo, args: argparse.Namespace) -> int:
 
 
 def _pin_line(args: argparse.Namespace, cid: CID, kind: str, name: str) -> None:
+    if not flag_value(args, "names", True):
+        name = ""
     out(str(cid) if args.quiet else f"{cid} {kind}" + (f" {name}" if name else ""))
 
 
@@ -279,6 +297,11 @@ def cmd_pin_verify(args: argparse.Namespace) -> int:
         problems = repo.pins.verify_pins()
         for p in problems:
             out(f"{p.cid} {p.kind}: {p.detail}")
+        if args.verbose:
+            bad = {str(p.cid) for p in problems}
+            for pin in repo.pins.list():
+                if str(pin.cid) not in bad:
+                    out(f"{pin.cid} ok")
         if not problems and not args.quiet:
             out(f"verified {len(repo.pins.list())} pins: every pinned block present and intact")
     return 1 if problems else 0
