@@ -8,6 +8,7 @@ from .block import Block
 from .cid import CID
 from .codecs.unixfs import Mtime
 from .errors import (
+    AccessDenied,
     BlockNotFoundError,
     CorruptBlockError,
     DecodeError,
@@ -39,7 +40,7 @@ _LAZY = {"exporter": (".exporter", None), "Repo": (".repo", "Repo"),
          "RepoError": (".repo", "RepoError"), "car": (".car", None), "ipld": (".ipld", None),
          "gateway": (".gateway", None), "CarError": (".car", "CarError"),
          "CarReader": (".car", "CarReader"), "keys": (".keys", None), "ipns": (".ipns", None),
-         "Names": (".ipns", "Names")}
+         "Names": (".ipns", "Names"), "access": (".access", None)}
 
 
 def __getattr__(name: str):
@@ -57,6 +58,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "CID",
+    "AccessDenied",
     "AddedEntry",
     "Block",
     "BlockNotFoundError",
@@ -81,6 +83,7 @@ __all__ = [
     "Repo",
     "RepoError",
     "UnsupportedHashError",
+    "access",
     "add",
     "car",
     "cid_of",

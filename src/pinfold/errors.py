@@ -57,3 +57,18 @@ class PathNotFoundError(PinfoldError):
 
 class NotAFileError(PinfoldError):
     """A read of file bytes from something that is not a UnixFS file."""
+
+
+class AccessDenied(PinfoldError):
+    """A request that the access rules refuse (:mod:`pinfold.access`).
+
+    ``reason`` says why, in words that never contain a secret; ``status`` is the HTTP status
+    a web part answers with: 401 for missing or invalid credentials (no key, an unknown,
+    revoked, expired or used-up key or token), 403 for credentials or requests that are
+    valid but not allowed here (a key without the scope, a bad access link, an address or
+    origin not on the allowlist), 400 for a malformed forwarding header."""
+
+    def __init__(self, reason: str, status: int = 403) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status

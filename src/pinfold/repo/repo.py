@@ -5,6 +5,7 @@ Layout of a repo directory::
     config.json     {"format": "pinfold-repo", "version": 1, "backend": "fs"|"lmdb", ...}
     blocks/         the blockstore (flatfs files, or an LMDB environment)
     pins.sqlite     pins, reference counts, gc candidates, import leases
+    access.sqlite   link secret, API keys (hashes), gateway tokens (hashes), gateway rules (0600)
 
 :class:`Repo` is the facade users and the CLI call. It holds a blockstore
 (:class:`~pinfold.blockstore.Blockstore`) and a pin set (:class:`~pinfold.pins.Pinner`);
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..access import Access
 from ..block import Block
 from ..blockstore import BaseBlockstore, FlatFSBlockstore, LMDBBlockstore, MemoryBlockstore
 from ..cid import CID, DAG_PB, RAW, codec_code, get_hash
@@ -91,6 +93,7 @@ class Repo:
             raise RepoError(f"a pinfold repo already exists at {path}")
         repo = cls(path, create=True, backend=backend, fsync=fsync)
         repo.keys.self_key()  # the repo's 'self' IPNS key, as Kubo's init makes one
+        repo.access.ensure_secret()  # the secret access links are signed with
         return repo
 
     @classmethod
@@ -141,6 +144,17 @@ class Repo:
             return LMDBBlockstore(where, fsync=self.fsync)
         return FlatFSBlockstore(where, fsync=self.fsync)
 
+    # -- access control -------------------------------------------------------------------
+    @property
+    def access(self) -> Access:
+        """The repo's access control (:class:`pinfold.access.Access`): the link secret and
+        access links, API keys, gateway tokens and rules, in ``access.sqlite``."""
+        access = self.__dict__.get("_access")
+        if access is None:
+            access = self._access = (Access.memory() if self.path == ":memory:"
+                                     else Access(self.path))
+        return access
+
     # -- names (IPNS) -----------------------------------------------------------------------
     @property
     def names(self) -> Names:
@@ -168,6 +182,9 @@ class Repo:
         pre = self.__dict__.pop("_prefetcher", None)
         if pre is not None:
             pre.close()
+        access = self.__dict__.pop("_access", None)
+        if access is not None:
+            access.close()
         self.pins.close()
         self.blocks.close()
 
