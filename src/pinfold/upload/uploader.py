@@ -17,8 +17,9 @@ collects them.
 Form fields (Pinata's v3 names, with the v2 ones where they differ): ``name``, ``keyvalues``
 (a JSON object), ``group`` (``group_id``), ``network`` (``public``/``private``), and the
 import options ``cidVersion`` (0 or 1) and ``wrapWithDirectory`` (``true``/``false``).
-The import options must come before the first file part, since the files are imported as
-they stream in; the others may come anywhere. Through a presigned URL, name, group,
+``cidVersion`` must come before the first file part, since the files are imported as they
+stream in; the others may come anywhere (``wrapWithDirectory`` applies when the directories
+are built, after the last file). Through a presigned URL, name, group,
 keyvalues and network come from the signature only; fields that try to set them are
 ignored, as Pinata ignores them.
 """
@@ -26,6 +27,7 @@ ignored, as Pinata ignores them.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -46,7 +48,7 @@ from .store import UploadStore
 CAR_TYPE = "application/vnd.ipld.car"
 JSON_TYPE = "application/json"
 DIRECTORY_TYPE = "directory"
-IMPORT_FIELDS = ("cidVersion", "wrapWithDirectory")
+IMPORT_FIELDS = ("cidVersion",)  # must precede the files: they are imported as they come
 MAX_FIELDS = 64
 MAX_FIELD_BYTES = 64 * 1024
 MAX_JSON_BYTES = 16 << 20
@@ -320,30 +322,26 @@ class Uploads:
             raise UploadError(f"this upload URL does not allow files of type {CAR_TYPE}", 415)
         name, meta, groups, network = self._pin_fields(fields, policy)
         counted = _Counted(stream, _Budget(limit, "the upload"))
-        before = None
+        started = time.time_ns()
         result = import_car(self.repo.pins, self.repo.blocks, [counted], pin=True,
                             name=name or "", meta=meta, groups=groups,
                             **_network_kw(network))
         if not result.pins:
             raise UploadError("the CAR names no root to pin")
         pin = result.pins[0]
-        before = self._earlier_pins(pin)
+        page = self.repo.pins.query(cid=pin.cid, before=started, status=None, limit=1)
         return self._result(pin, size=counted.count, files=1, mime=CAR_TYPE,
-                            duplicate=before, group=groups[0] if groups else None)
+                            duplicate=page.total > 0, group=groups[0] if groups else None)
 
     def _pin(self, writer: Any, root: CID, fields: Mapping[str, str],
              policy: UploadPolicy | None, *, size: int, files: int, mime: str,
              default_name: str) -> UploadResult:
         name, meta, groups, network = self._pin_fields(fields, policy)
+        duplicate = self.repo.pins.query(cid=root, status=None, limit=1).total > 0
         pin = writer.pin([root], name=name if name is not None else default_name, meta=meta,
                          groups=groups, **_network_kw(network))[0]
-        return self._result(pin, size=size, files=files, mime=mime,
-                            duplicate=self._earlier_pins(pin),
+        return self._result(pin, size=size, files=files, mime=mime, duplicate=duplicate,
                             group=groups[0] if groups else None)
-
-    def _earlier_pins(self, pin: Pin) -> bool:
-        page = self.repo.pins.query(cid=pin.cid, before=pin.created, status=None, limit=1)
-        return bool(page.pins) or page.total > 0
 
     def _result(self, pin: Pin, *, size: int, files: int, mime: str, duplicate: bool,
                 group: str | None) -> UploadResult:
