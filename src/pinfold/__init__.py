@@ -40,7 +40,8 @@ _LAZY = {"exporter": (".exporter", None), "Repo": (".repo", "Repo"),
          "RepoError": (".repo", "RepoError"), "car": (".car", None), "ipld": (".ipld", None),
          "gateway": (".gateway", None), "CarError": (".car", "CarError"),
          "CarReader": (".car", "CarReader"), "keys": (".keys", None), "ipns": (".ipns", None),
-         "Names": (".ipns", "Names"), "access": (".access", None)}
+         "Names": (".ipns", "Names"), "access": (".access", None),
+         "web": (".web", None)}
 
 
 def __getattr__(name: str):
@@ -94,5 +95,6 @@ __all__ = [
     "ipns",
     "iter_blocks",
     "keys",
+    "web",
     "__version__",
 ]

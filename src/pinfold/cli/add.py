@@ -40,6 +40,9 @@ def register(sub: Subcommands) -> None:
                      help="only compute the CIDs, store nothing")
     bool_flag(add, "--pin", dest="pin", help="pin what is added, recursively (default true)")
     add.add_argument("--pin-name", "--name", dest="pin_name", help="name of the pin")
+    bool_flag(add, "--private", dest="private",
+              help="pin on the private network: gateways serve it only to access links and"
+                   " API keys (default false: public)")
     add.add_argument("-q", "--quiet", action="store_true", help="print only CIDs")
     add.add_argument("-Q", "--quieter", action="store_true", help="print only the final root CID")
     add.add_argument("-r", "--recursive", action="store_true", help="add directories recursively")
@@ -159,7 +162,8 @@ def cmd_add(args: argparse.Namespace) -> int:
                 flush_entries()
         else:
             repo.store(job, pin=pin, name=args.pin_name or "", on_block=flush_entries,
-                       meta=meta_from_args(args), groups=args.set_groups)
+                       meta=meta_from_args(args), groups=args.set_groups,
+                       network="private" if flag_value(args, "private", False) else "public")
     finally:
         if repo is not None:
             repo.close()

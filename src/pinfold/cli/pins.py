@@ -41,6 +41,9 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--queue", "--background", action="store_true",
                    help="if blocks are missing, keep the pin 'queued' until they arrive"
                         " (Pinata's pin by hash) instead of failing")
+    bool_flag(p, "--private", dest="private",
+              help="pin on the private network: gateways serve it only to access links and"
+                   " API keys (default false: public)")
     p.set_defaults(func=cmd_pin_add)
     p = psub.add_parser("rm", parents=[common], help="unpin CIDs")
     p.add_argument("cids", nargs="*", metavar="CID")
@@ -70,6 +73,8 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--max-size", type=nonneg_int, help="DAG size at most N bytes")
     p.add_argument("--limit", type=positive_int, help="at most N pins (next cursor on stderr)")
     p.add_argument("--cursor", help="continue after the page that printed this cursor")
+    p.add_argument("--network", choices=("public", "private"), default=None,
+                   help="only pins on this network")
     p.set_defaults(func=cmd_pin_ls)
     p = psub.add_parser("meta", parents=[common], help="change a pin's metadata")
     p.add_argument("pin", metavar="PIN", help="pin id, or a CID with one pin")
@@ -131,9 +136,13 @@ def cmd_pin_add(args: argparse.Namespace) -> int:
     with open_repo(args) as repo:
         for text in args.cids:
             pin = repo.pin(_cid_or_path(repo, text), name=args.name, recursive=recursive,
-                           meta=meta, groups=args.set_groups, queue=args.queue)
+                           meta=meta, groups=args.set_groups, queue=args.queue,
+                           network="private" if flag_value(args, "private", False)
+                           else "public")
             state = "" if pin.status == "pinned" else f" ({pin.status})"
-            out(f"pinned {pin.cid} {pin.type}" + (f" {pin.name}" if pin.name else "") + state)
+            net = " private" if pin.network == "private" else ""
+            out(f"pinned {pin.cid} {pin.type}{net}" + (f" {pin.name}" if pin.name else "")
+                + state)
     return 0
 
 
@@ -153,7 +162,8 @@ def cmd_pin_rm(args: argparse.Namespace) -> int:
 def _has_query(args: argparse.Namespace) -> bool:
     return bool(args.q_name is not None or args.q_meta or args.meta_json or args.status
                 or args.group or args.before or args.after or args.min_size is not None
-                or args.max_size is not None or args.limit or args.cursor or args.json)
+                or args.max_size is not None or args.limit or args.cursor or args.json
+                or args.network is not None)
 
 
 def cmd_pin_ls(args: argparse.Namespace) -> int:
@@ -198,6 +208,7 @@ def _pin_query(repo: Repo, args: argparse.Namespace) -> int:
         status=args.status or None, group=args.group, before=args.before, after=args.after,
         min_size=args.min_size, max_size=args.max_size, meta_filters=filters,
         type=None if args.type == "all" else args.type, limit=args.limit, cursor=args.cursor,
+        network=args.network,
     )
     for pin in page.pins:
         if args.json:

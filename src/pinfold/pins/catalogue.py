@@ -20,13 +20,13 @@ from .records import Group, Page, Pin, PinError, check_name
 from .sqlquery import build
 from .store import Transaction, monotonic_ns
 
-PIN_COLS = "id, cid, name, type, created, size, status, reason"
+PIN_COLS = "id, cid, name, type, created, size, status, reason, network"
 
 
 def row_pin(row: tuple, meta: dict | None = None, groups: tuple = ()) -> Pin:
     """A :class:`Pin` from a row of :data:`PIN_COLS` (metadata and groups given apart)."""
     return Pin(row[0], CID.from_bytes(row[1]), row[2], row[3], row[4], row[5], row[6], row[7],
-               meta or {}, groups)
+               meta or {}, groups, row[8])
 
 
 class Catalogue:
@@ -35,11 +35,13 @@ class Catalogue:
 
     # -- records --------------------------------------------------------------------------
     @staticmethod
-    def same(c: sqlite3.Connection, mh: bytes, name: str, type: str) -> tuple | None:
-        """The live record a repeated ``add`` would return (same CID, name and type)."""
+    def same(c: sqlite3.Connection, mh: bytes, name: str, type: str,
+             network: str = "public") -> tuple | None:
+        """The live record a repeated ``add`` would return (same CID, name, type and
+        network)."""
         return c.execute(
             f"SELECT {PIN_COLS} FROM pins WHERE mh = ? AND name = ? AND type = ?"
-            " AND status != 'failed'", (mh, name, type),
+            " AND network = ? AND status != 'failed'", (mh, name, type, network),
         ).fetchone()
 
     @staticmethod
@@ -49,16 +51,17 @@ class Catalogue:
 
     def insert(self, c: sqlite3.Connection, cid: CID, name: str, type: str, status: str,
                reason: str | None, owner: tuple[int, str] | None,
-               values: dict[str, Value | None], groups: list[str]) -> str:
+               values: dict[str, Value | None], groups: list[str],
+               network: str = "public") -> str:
         """A new record with its metadata and groups (created if missing); its id."""
         group_ids = self.group_ids(c, groups, create=True)
         pin_id = uuid.uuid4().hex
         pid, start = owner if owner is not None else (None, None)
         c.execute(
             "INSERT INTO pins(id, cid, mh, name, type, created, size, status, reason,"
-            " owner_pid, owner_start) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " owner_pid, owner_start, network) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (pin_id, cid.bytes, cid.multihash, name, type, monotonic_ns(c), None, status,
-             reason, pid, start),
+             reason, pid, start, network),
         )
         self.write_meta(c, pin_id, values, replace=True)
         c.executemany("INSERT OR IGNORE INTO pin_groups(pin, grp) VALUES (?, ?)",
@@ -106,6 +109,17 @@ class Catalogue:
     def pinned_roots(self) -> list[tuple[CID, str]]:
         return [(CID.from_bytes(cid), ptype) for cid, ptype in self.conn.execute(
             "SELECT cid, type FROM pins WHERE status = 'pinned'").fetchall()]
+
+    def public_roots(self) -> list[bytes]:
+        """The multihash of every pinned public recursive pin."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT mh FROM pins WHERE type = 'recursive' AND status = 'pinned'"
+            " AND network = 'public'")]
+
+    def public_direct_on(self, mh: bytes) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM pins WHERE mh = ? AND type = 'direct' AND status = 'pinned'"
+            " AND network = 'public' LIMIT 1", (mh,)).fetchone() is not None
 
     def pinned_types(self, mh: bytes) -> set[str]:
         return {r[0] for r in self.conn.execute(

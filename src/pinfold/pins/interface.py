@@ -68,13 +68,28 @@ The protocol that keeps pinned data
    transaction ends (and then sees the block gone, or not listed). A crash before the commit
    leaves the candidates listed, and the next gc finds them already deleted.
 
-Room for public and private pins (issue 15)
--------------------------------------------
-Pins are to gain a ``network`` (``public``, the default, or ``private``): ``add``/``query``/
-export take it as another field, and the gateway asks whether *some public pin reaches* a CID.
-That question belongs here, as one more reachability operation beside :meth:`pinned_type`,
-answered from counts kept per network (a public ``rc`` beside the total, taken and released by
-the same walks), so that it costs one lookup, not a walk; nothing here assumes one network.
+Public and private pins (issue 15)
+----------------------------------
+Every pin has a ``network``: ``public`` (the default) or ``private``, Pinata's two networks.
+The whole change to this interface is:
+
+- :meth:`Pinner.add` takes ``network="public"|"private"`` (:class:`PinError` for anything
+  else); :class:`~pinfold.pins.records.Pin` has ``network``; a repeated ``add`` returns the
+  existing record only if the network is the same too (a CID may have a public and a
+  private pin); :meth:`update` keeps each pin's network; the query takes ``network=``
+  (:mod:`pinfold.pins.query`); :meth:`export` writes it and :meth:`import_` reads it (a
+  line without it is public).
+- :meth:`Pinner.reach` answers the gateway's question for a root CID in **one lookup, no
+  walk**: ``"public"`` when some ``pinned`` public pin reaches it (it is the pin's root or in
+  its DAG), ``"private"`` when only private pins do, ``None`` when no pin does.
+
+How :class:`~pinfold.pins.PinSet` answers it: beside ``rc`` each block has ``prc``, the
+references that public pins make (public recursive pins on it plus parents with ``prc > 0``
+linking to it), taken and released by a second walk over the recorded links right after the
+``rc`` walk of a public pin, in the same transaction (:mod:`pinfold.pins.refcount`). A
+block is public while ``prc > 0`` or a public direct pin is on it. A pin set stored older
+than this migrates with every pin public (``prc = rc``). Another engine keeps the same two
+counts, or anything else that answers :meth:`reach` without walking a DAG per request.
 """
 
 from __future__ import annotations
@@ -160,9 +175,10 @@ class Pinner(ABC):
     @abstractmethod
     def add(self, cid: CID | str, *, name: str = "", type: str = "recursive",
             lease: Lease | None = None, meta: dict[str, Any] | None = None,
-            groups: Iterable[str] = (), queue: bool = False) -> Pin:
-        """Pin ``cid``, returning the record. Pinning a CID again with the same name and type
-        (and a status other than ``failed``) returns the existing record and changes nothing.
+            groups: Iterable[str] = (), queue: bool = False, network: str = "public") -> Pin:
+        """Pin ``cid``, returning the record. Pinning a CID again with the same name, type and
+        network (and a status other than ``failed``) returns the existing record and changes
+        nothing. ``network``: ``public`` or ``private`` (see the module text).
 
         A recursive pin needs the whole DAG: its blocks are read (or, recorded under
         ``lease``, trusted) and every block that becomes live takes a reference on its
@@ -280,6 +296,12 @@ class Pinner(ABC):
         (inside a pinned recursive DAG), ``direct``, or ``None``."""
 
     @abstractmethod
+    def reach(self, cid: CID) -> str | None:
+        """``"public"`` if some ``pinned`` public pin reaches ``cid`` (its root, or inside its
+        recursive DAG), else ``"private"`` if some ``pinned`` pin does, else ``None``; one
+        lookup, never a walk (the gateway asks it for every request)."""
+
+    @abstractmethod
     def is_kept(self, mh: bytes) -> bool:
         """Whether the block's counts keep it (``rc > 0`` or ``dc > 0``)."""
 
@@ -358,7 +380,8 @@ class Pinner(ABC):
         """Pins matching every given filter, newest first, one page at a time: a
         :class:`Query`, or the filters as keywords (:func:`~pinfold.pins.query.make_query`:
         ``cid``, ``name`` and ``match``, ``status``, ``group``, ``before``, ``after``,
-        ``min_size``, ``max_size``, ``meta``, ``meta_filters``, ``type``, ``limit`` (10),
+        ``min_size``, ``max_size``, ``meta``, ``meta_filters``, ``type``, ``network``,
+        ``limit`` (10),
         ``cursor``, ``oldest_first``).
 
         ``meta`` takes equality (``{"k": v}``) or Pinata's operator form
@@ -408,7 +431,8 @@ class Pinner(ABC):
             for rec in records:
                 out.append(self.add(
                     rec["cid"], name=rec.get("name") or "", type=rec.get("type", "recursive"),
-                    meta=rec.get("meta") or {}, groups=rec.get("groups") or [], queue=True))
+                    meta=rec.get("meta") or {}, groups=rec.get("groups") or [], queue=True,
+                    network=rec.get("network") or "public"))
         return out
 
     def recount(self) -> tuple[Counts, list[Problem]]:

@@ -24,7 +24,7 @@ from .interface import Lease, Pinner
 from .leases import Leases
 from .meta import check_meta
 from .query import Query
-from .records import GCResult, Group, Page, Pin, PinError, check_name, check_type
+from .records import GCResult, Group, Page, Pin, PinError, check_name, check_network, check_type
 from .refcount import RefCounts, sweep_refs
 from .store import Transaction, adopt_legacy_owners, connect, init_schema
 from .walk import Counts, dag_size
@@ -74,16 +74,17 @@ class PinSet(Pinner):
     # -- pins -----------------------------------------------------------------------------
     def add(self, cid: CID | str, *, name: str = "", type: str = "recursive",
             lease: Lease | None = None, meta: dict[str, Any] | None = None,
-            groups: Iterable[str] = (), queue: bool = False) -> Pin:
+            groups: Iterable[str] = (), queue: bool = False, network: str = "public") -> Pin:
         cid = CID(cid) if not isinstance(cid, CID) else cid
         check_name(name)
         check_type(type)
+        check_network(network)
         values = check_meta(meta)
         groups = list(groups)
         mh = cid.multihash
         two_phase = type == "recursive" and lease is None and not self.conn.in_transaction
         with self.tx() as c:
-            same = self.records.same(c, mh, name, type)
+            same = self.records.same(c, mh, name, type, network)
             if same is not None:
                 return self.records.hydrate([same])[0]
             if type == "direct" and self.records.recursive_on(c, mh):
@@ -93,16 +94,16 @@ class PinSet(Pinner):
                 owner = (pid, process_start(pid))
                 pin_id = self.records.insert(c, cid, name, type, "pinning",
                                              f"pinning in process {pid} {owner[1]}", owner,
-                                             values, groups)
+                                             values, groups, network)
             else:
                 pin_id = self.records.insert(c, cid, name, type, "pinned", None, None, values,
-                                             groups)
-                self._activate(c, pin_id, cid, type, lease, queue)
+                                             groups, network)
+                self._activate(c, pin_id, cid, type, lease, queue, network)
         if two_phase:
             try:
                 with self.tx() as c:
                     if self.records.status(c, pin_id) == "pinning":
-                        self._activate(c, pin_id, cid, type, lease, queue)
+                        self._activate(c, pin_id, cid, type, lease, queue, network)
             except BaseException:
                 with self.tx() as c:
                     self.records.delete(c, pin_id, status="pinning")
@@ -110,7 +111,7 @@ class PinSet(Pinner):
         return self.get(pin_id)
 
     def _activate(self, c: sqlite3.Connection, pin_id: str, cid: CID, type: str,
-                  lease: Lease | None, queue: bool | str) -> bool:
+                  lease: Lease | None, queue: bool | str, network: str = "public") -> bool:
         """Take the references of a pin row. If blocks are missing: ``queue=True`` leaves it
         ``queued``, ``queue="fail"`` marks it ``failed``, else the error is raised (the
         caller's transaction then drops the row)."""
@@ -121,6 +122,8 @@ class PinSet(Pinner):
                 self.refs.add_direct(c, cid)
             else:
                 self.refs.incref(c, cid, lease.mhs if lease is not None else None)
+                if network == "public":
+                    self.refs.incref_public(c, mh)
                 for other in self.records.pinned_direct_ids(c, mh):
                     self.refs.remove_direct(c, mh)
                     self.records.delete(c, other)
@@ -145,29 +148,32 @@ class PinSet(Pinner):
 
     def complete_queued(self) -> list[Pin]:
         done = []
-        for pin_id, cid_b, ptype in self.records.with_status("queued", "id, cid, type"):
+        for pin_id, cid_b, ptype, net in self.records.with_status("queued",
+                                                                  "id, cid, type, network"):
             with self.tx() as c:
                 if self.records.status(c, pin_id) != "queued":
                     continue
-                if self._activate(c, pin_id, CID.from_bytes(cid_b), ptype, None, queue=True):
+                if self._activate(c, pin_id, CID.from_bytes(cid_b), ptype, None, queue=True,
+                                  network=net):
                     done.append(pin_id)
         return [self.get(i) for i in done]
 
     def recover(self) -> tuple[int, int]:
         finished = failed = 0
-        cols = "id, cid, type, owner_pid, owner_start"
+        cols = "id, cid, type, owner_pid, owner_start, network"
         rows = self.records.with_status("pinning", cols)
         if any(r[3] is None for r in rows):  # left by an older pinfold
             with self.tx() as c:
                 adopt_legacy_owners(c)
             rows = self.records.with_status("pinning", cols)
-        for pin_id, cid_b, ptype, pid, start in rows:
+        for pin_id, cid_b, ptype, pid, start, net in rows:
             if pid is not None and process_alive(pid, start or ""):
                 continue
             with self.tx() as c:
                 if self.records.status(c, pin_id) != "pinning":
                     continue
-                if self._activate(c, pin_id, CID.from_bytes(cid_b), ptype, None, queue="fail"):
+                if self._activate(c, pin_id, CID.from_bytes(cid_b), ptype, None, queue="fail",
+                                  network=net):
                     finished += 1
                 else:
                     failed += 1
@@ -177,6 +183,8 @@ class PinSet(Pinner):
         # only a pinned pin holds references (queued, pinning and failed ones hold none)
         if self.records.status(c, pin.id) == "pinned":
             if pin.type == "recursive":
+                if pin.network == "public":
+                    self.refs.decref_public(c, pin.cid.multihash)
                 self.refs.decref(c, pin.cid.multihash)
             else:
                 self.refs.remove_direct(c, pin.cid.multihash)
@@ -218,7 +226,7 @@ class PinSet(Pinner):
             moved: dict[str, Pin] = {}
             for old_pin in self.records.hydrate(rows):
                 moved.setdefault(old_pin.name, old_pin)
-            pins = [self.add(new, name=p.name, meta=p.meta, groups=p.groups)
+            pins = [self.add(new, name=p.name, meta=p.meta, groups=p.groups, network=p.network)
                     for p in moved.values()]
             if unpin and old.multihash != new.multihash:
                 for r in rows:
@@ -275,6 +283,17 @@ class PinSet(Pinner):
             return "direct"
         return None
 
+    def reach(self, cid: CID) -> str | None:
+        counts = self.refs.public_counts(cid.multihash)
+        if counts is None:
+            return None
+        rc, dc, prc = counts
+        if prc > 0 or (dc > 0 and self.records.public_direct_on(cid.multihash)):
+            return "public"
+        if rc > 0 or dc > 0:
+            return "private"
+        return None
+
     def is_kept(self, mh: bytes) -> bool:
         counts = self.refs.counts(mh)
         return bool(counts and (counts[0] > 0 or counts[1] > 0))
@@ -329,6 +348,8 @@ class PinSet(Pinner):
     def replace_counts(self, counts: Counts) -> None:
         with self.tx() as c:
             self.refs.replace_counts(c, counts)
+            for mh in self.records.public_roots():
+                self.refs.incref_public(c, mh)
 
     @staticmethod
     def _sweep_refs(c: sqlite3.Connection, budget: int) -> int:

@@ -9,7 +9,8 @@ What a query means, whichever pin set runs it (the SQLite one turns it into SQL 
   both), ``partial`` (a substring, case-sensitive), ``ipartial`` (a substring after Unicode
   lower-casing both).
 - ``status``: one of the listed :data:`STATUSES` (``[]`` matches nothing); ``type``: that pin
-  type; ``group``: a member of the group with that id.
+  type; ``network``: that network (``public`` or ``private``); ``group``: a member of the
+  group with that id.
 - ``before`` / ``after``: created strictly before / after that many ns since the epoch;
   ``min_size`` / ``max_size``: ``size`` at least / at most (a pin without a size fails both).
 - ``meta``: every :class:`~pinfold.pins.meta.MetaFilter`. A filter compares the pin's value of
@@ -76,6 +77,7 @@ class Query:
     limit: int | None = 10
     cursor: int | None = None  # created of the last pin of the previous page
     oldest_first: bool = False
+    network: str | None = None  # 'public' or 'private'
 
 
 def make_query(group_id: Callable[[str], str], *, cid: Any = None, name: str | None = None,
@@ -84,7 +86,7 @@ def make_query(group_id: Callable[[str], str], *, cid: Any = None, name: str | N
                min_size: int | None = None, max_size: int | None = None,
                meta: dict[str, Any] | None = None, meta_filters: Iterable[MetaFilter] = (),
                type: str | None = None, limit: int | None = 10, cursor: Any = None,
-               oldest_first: bool = False) -> Query:
+               oldest_first: bool = False, network: str | None = None) -> Query:
     """A :class:`Query` from the keyword form of ``query(...)``: CIDs parsed, a group name or
     id turned into its id by ``group_id``, times into ns, Pinata's JSON metadata filters into
     :class:`MetaFilter`. Bad values raise here, before any query runs."""
@@ -106,7 +108,7 @@ def make_query(group_id: Callable[[str], str], *, cid: Any = None, name: str | N
         before=to_ns(before) if before is not None else None,
         after=to_ns(after) if after is not None else None,
         min_size=min_size, max_size=max_size, meta=filters, type=type, limit=limit,
-        cursor=cur, oldest_first=oldest_first,
+        cursor=cur, oldest_first=oldest_first, network=network,
     )
 
 
@@ -129,6 +131,8 @@ def validate(q: Query) -> None:
         raise QueryError(f"unknown name match {q.match!r} (use {', '.join(MATCHES)})")
     if q.name is not None:
         stored_text(q.name, "name filter", QueryError)
+    if q.network is not None and q.network not in ("public", "private"):
+        raise QueryError(f"unknown network {q.network!r} (use public or private)")
     if q.status is not None:
         bad = [s for s in q.status if s not in STATUSES]
         if bad:

@@ -15,6 +15,9 @@ from .limits import MAX_NAME_BYTES
 from .meta import stored_text, typed
 
 PIN_TYPES = ("recursive", "direct")
+#: Pinata's two networks: public content any gateway serves, private content only to an
+#: access link or an API key (pinfold.access).
+NETWORKS = ("public", "private")
 
 
 class PinError(PinfoldError, ValueError):
@@ -36,6 +39,7 @@ class Pin:
     reason: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     groups: tuple[str, ...] = ()
+    network: str = "public"
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form ``pin ls --json`` prints and :meth:`Pinner.export` writes."""
@@ -44,7 +48,7 @@ class Pin:
             "status": self.status, "reason": self.reason, "created": iso_ns(self.created),
             "created_ns": self.created, "size": self.size,
             "meta": {k: typed(v).to_json() for k, v in self.meta.items()},
-            "groups": list(self.groups),
+            "groups": list(self.groups), "network": self.network,
         }
 
 
@@ -96,6 +100,12 @@ def check_name(name: str) -> str:
     if len(stored_text(name, "pin name", PinError)) > MAX_NAME_BYTES:
         raise PinError(f"pin name is longer than {MAX_NAME_BYTES} bytes")
     return name
+
+
+def check_network(network: str) -> str:
+    if network not in NETWORKS:
+        raise PinError(f"unknown network {network!r} (use public or private)")
+    return network
 
 
 def check_type(type: str) -> str:

@@ -7,6 +7,13 @@ live costs one update; unpinning costs what it releases; gc deletes only blocks 
 ``unreferenced`` list, so its cost follows what it frees, not the size of the repo. Both walks
 go a DAG level at a time (:mod:`pinfold.pins.walk`) with batched statements.
 
+``prc`` is the public part of ``rc``, kept the same way over the same recorded links: a
+public recursive pin adds one to its root's ``prc``, and a block whose ``prc`` goes 0 → 1
+adds one to each child's (1 → 0 takes them back). A public pin's ``prc`` walk runs after its
+``rc`` walk, so every block it meets has a row with its links: it reads no block and stops
+where the DAG is public already. Whether some public pin reaches a block is then one lookup
+(``prc > 0``), which is what the gateway asks per request (:meth:`reach`).
+
 Every method taking ``c`` runs in the caller's transaction (:class:`~pinfold.pins.store.
 Transaction`); the others read outside one.
 """
@@ -110,6 +117,48 @@ class RefCounts:
 
         walk_keys((root_mh,), expand)
 
+    def incref_public(self, c: sqlite3.Connection, root_mh: bytes) -> None:
+        """Add one public reference to ``root_mh`` (after :meth:`incref` took its ``rc``);
+        blocks whose ``prc`` becomes positive add one to their children's."""
+
+        def expand(level: KeyLevel) -> Iterator[list[bytes]]:
+            rows = self.rows(c, list(level), "prc, links")
+            updates = []
+            for mh, k in level.items():
+                row = rows.get(mh)
+                if row is None:
+                    continue  # an identity block, never stored (it has no links)
+                updates.append((row[0] + k, mh))
+                if row[0] <= 0 and row[1] is not None:
+                    yield unpack_mhs(row[1])
+            c.executemany("UPDATE refs SET prc = ? WHERE mh = ?", updates)
+
+        walk_keys((root_mh,), expand)
+
+    def decref_public(self, c: sqlite3.Connection, root_mh: bytes) -> None:
+        """Take one public reference from ``root_mh``; blocks whose ``prc`` reaches zero
+        release their children's."""
+
+        def expand(level: KeyLevel) -> Iterator[list[bytes]]:
+            rows = self.rows(c, list(level), "prc, links")
+            updates = []
+            for mh, k in level.items():
+                row = rows.get(mh)
+                if row is None or row[0] <= 0:
+                    continue
+                prc = max(row[0] - k, 0)
+                updates.append((prc, mh))
+                if prc == 0 and row[1] is not None:
+                    yield unpack_mhs(row[1])
+            c.executemany("UPDATE refs SET prc = ? WHERE mh = ?", updates)
+
+        walk_keys((root_mh,), expand)
+
+    def public_counts(self, mh: bytes) -> tuple[int, int, int] | None:
+        """``(rc, dc, prc)`` of a block, or ``None``."""
+        row = self.conn.execute("SELECT rc, dc, prc FROM refs WHERE mh = ?", (mh,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
     def add_direct(self, c: sqlite3.Connection, cid: CID) -> None:
         mh = cid.multihash
         if not self.blocks.has(cid):
@@ -195,7 +244,8 @@ class RefCounts:
 
     @staticmethod
     def replace_counts(c: sqlite3.Connection, counts: Counts) -> None:
-        c.execute("UPDATE refs SET rc = 0, dc = 0 WHERE rc > 0 OR dc > 0")
+        """(``prc`` is zeroed: the caller takes the public references again.)"""
+        c.execute("UPDATE refs SET rc = 0, dc = 0, prc = 0 WHERE rc > 0 OR dc > 0 OR prc > 0")
         c.executemany(
             """INSERT INTO refs(mh, cid, rc, dc, links) VALUES (?, ?, ?, ?, ?)
                ON CONFLICT(mh) DO UPDATE SET rc = excluded.rc, dc = excluded.dc,

@@ -126,6 +126,7 @@ def build(q: Query, *, scan: bool = False) -> tuple[str, list[Any], str, list[An
             args.extend(q.status)
     for value, cond in (
         (q.type, "p.type = ?"),
+        (q.network, "p.network = ?"),
         (q.group, "EXISTS (SELECT 1 FROM pin_groups g WHERE g.pin = p.id AND g.grp = ?)"),
         (q.before, "p.created < ?"),
         (q.after, "p.created > ?"),

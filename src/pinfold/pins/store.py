@@ -15,7 +15,8 @@ from .. import _faults
 from .sqlquery import regexp_function
 
 # 2: pins.owner_pid / owner_start (the process that pins a 'pinning' pin)
-SCHEMA_VERSION = 2
+# 3: pins.network ('public'/'private'), refs.prc (references from public pins; issue 15)
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,7 +32,10 @@ CREATE TABLE IF NOT EXISTS pins (
         CHECK (status IN ('queued', 'pinning', 'pinned', 'failed')),
     reason TEXT,
     owner_pid INTEGER,  -- a 'pinning' pin: the process taking its references, and
-    owner_start TEXT    -- its start token (pinfold.process), so a reused pid is not it
+    -- owner_start: its start token (pinfold.process), so a reused pid is not it;
+    -- network: 'public' or 'private' (checked by add)
+    owner_start TEXT,
+    network TEXT NOT NULL DEFAULT 'public'
 );
 CREATE INDEX IF NOT EXISTS pins_mh ON pins(mh, type, status);
 CREATE INDEX IF NOT EXISTS pins_name ON pins(name);
@@ -79,12 +83,15 @@ CREATE INDEX IF NOT EXISTS pin_groups_grp ON pin_groups(grp, pin);
 -- rc: recursive references (recursive pins on the block + live parents linking to it)
 -- dc: direct pins on the block. A block is kept while rc > 0 or dc > 0.
 -- links: the block's child CIDs, packed (NULL: not known yet). cid: the block's CID as met.
+-- prc: the part of rc that public pins make: public recursive pins on the block + parents
+-- with prc > 0 linking to it (so prc <= rc; a block is public while prc > 0)
 CREATE TABLE IF NOT EXISTS refs (
     mh BLOB PRIMARY KEY,
     cid BLOB NOT NULL,
     rc INTEGER NOT NULL DEFAULT 0,
     dc INTEGER NOT NULL DEFAULT 0,
-    links BLOB
+    links BLOB,
+    prc INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 -- (no index on rc: nearly every row is live, so one would only double the pages that a pin or
 -- an unpin rewrites, at random places, and its cost grew with the repo; dropped from old repos)
@@ -146,6 +153,10 @@ def init_schema(conn: sqlite3.Connection) -> None:
         if columns and "owner_pid" not in columns:  # a version 1 database
             conn.execute("ALTER TABLE pins ADD COLUMN owner_pid INTEGER")
             conn.execute("ALTER TABLE pins ADD COLUMN owner_start TEXT")
+        if columns and "network" not in columns:  # version 1 or 2: every pin is public
+            conn.execute("ALTER TABLE pins ADD COLUMN network TEXT NOT NULL DEFAULT 'public'")
+            conn.execute("ALTER TABLE refs ADD COLUMN prc INTEGER NOT NULL DEFAULT 0")
+            conn.execute("UPDATE refs SET prc = rc WHERE rc > 0")  # all references public
         for stmt in _statements(SCHEMA):
             conn.execute(stmt)
         conn.execute(

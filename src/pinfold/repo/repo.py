@@ -34,6 +34,7 @@ from ..ipns import Names
 from ..keys import Keyring
 from ..pins import GCResult, Pin, PinSet, Problem, collect
 from ..pins.meta import check_meta
+from ..pins.records import check_network
 from . import car, dag
 from .car import CarImport
 from .prefetch import Prefetcher
@@ -198,18 +199,21 @@ class Repo:
     def add(self, source: Any, *, pin: bool = True, name: str = "",
             options: ImportOptions | None = None, progress=None,
             meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
-            **kwargs: Any) -> ImportResult:
+            network: str = "public", **kwargs: Any) -> ImportResult:
         """Import ``source``, store its blocks and (by default) pin every top-level root
-        recursively. Blocks of an import in progress are never collected."""
+        recursively, on ``network`` (``public``, or ``private``: served only to access links
+        and API keys). Blocks of an import in progress are never collected."""
         recursive = kwargs.pop("recursive", True)
         importer = Importer(options, progress=progress, recursive=recursive, **kwargs)
         check_meta(meta)  # bad metadata fails before any work
+        check_network(network)
         return self.store(importer.import_(source), pin=pin, name=name, meta=meta,
-                          groups=groups)
+                          groups=groups, network=network)
 
     def store(self, job: ImportJob, *, pin: bool = True, name: str = "",
               on_block: Callable[[Block], None] | None = None,
-              meta: dict[str, Any] | None = None, groups: Iterable[str] = ()) -> ImportResult:
+              meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
+              network: str = "public") -> ImportResult:
         """Store the blocks of an import job as they come (with the links the importer gave
         them), then pin each of its roots.
 
@@ -219,7 +223,7 @@ class Repo:
             writer.write(job, on_block)
             if pin:
                 writer.pin([entry.cid for entry in job.result.roots], name=name, meta=meta,
-                           groups=groups, together=False)
+                           groups=groups, together=False, network=network)
         return job.result
 
     def writer(self) -> BlockWriter:
@@ -305,10 +309,16 @@ class Repo:
     # -- pins ---------------------------------------------------------------------------
     def pin(self, cid: CID | str, *, name: str = "", recursive: bool = True,
             meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
-            queue: bool = False) -> Pin:
-        """Pin a CID; ``queue=True`` records it as ``queued`` if its blocks are missing."""
+            queue: bool = False, network: str = "public") -> Pin:
+        """Pin a CID; ``queue=True`` records it as ``queued`` if its blocks are missing;
+        ``network``: ``public`` or ``private``."""
         return self.pins.add(CID(cid), name=name, type="recursive" if recursive else "direct",
-                             meta=meta, groups=groups, queue=queue)
+                             meta=meta, groups=groups, queue=queue, network=network)
+
+    def reach(self, cid: CID | str) -> str | None:
+        """``"public"`` if a public pin reaches ``cid``, ``"private"`` if only private pins
+        do, ``None`` if no pin does (:meth:`pinfold.pins.Pinner.reach`: one lookup)."""
+        return self.pins.reach(CID(cid))
 
     def unpin(self, cid: CID | str | None = None, *, pin_id: str | None = None,
               name: str | None = None) -> list[Pin]:

@@ -115,16 +115,17 @@ class BlockWriter:
             raise self._error
 
     def pin(self, cids: Iterable[CID], *, name: str = "", meta: dict[str, Any] | None = None,
-            groups: Iterable[str] = (), together: bool = True) -> list[Pin]:
+            groups: Iterable[str] = (), together: bool = True,
+            network: str = "public") -> list[Pin]:
         """Pin ``cids`` recursively under the lease, after every block is written; in one
         transaction (all or none) when ``together``, else one each."""
         self.finish()
         if not together:
-            return [self.pins.add(cid, name=name, lease=self.lease, meta=meta, groups=groups)
-                    for cid in cids]
+            return [self.pins.add(cid, name=name, lease=self.lease, meta=meta, groups=groups,
+                                  network=network) for cid in cids]
         with self.pins.transaction():
-            return [self.pins.add(cid, name=name, lease=self.lease, meta=meta, groups=groups)
-                    for cid in cids]
+            return [self.pins.add(cid, name=name, lease=self.lease, meta=meta, groups=groups,
+                                  network=network) for cid in cids]
 
     # -- inside -----------------------------------------------------------------------------
     def _take(self) -> list[Block]:
