@@ -39,8 +39,9 @@ class Limits:
 
 def parse_header_params(value: str) -> tuple[str, dict[str, str]]:
     """``form-data; name="a"; filename="b.txt"`` as ``("form-data", {...})``: parameter
-    names lower-cased, quoted strings unquoted (``\\"`` escapes), ``filename*=UTF-8''...``
-    (RFC 5987) decoded. Malformed text raises :class:`MultipartError`."""
+    names lower-cased, quoted strings unquoted, ``filename*=UTF-8''...`` (RFC 5987) decoded.
+    A backslash is an ordinary character, as the HTML standard's form encoding writes names
+    (browsers send ``"`` as ``%22`` and never escape with backslashes). Malformed text raises :class:`MultipartError`."""
     from urllib.parse import unquote
 
     i, n = 0, len(value)
@@ -81,10 +82,7 @@ def parse_header_params(value: str) -> tuple[str, dict[str, str]]:
                 if i >= n:
                     raise MultipartError(f"unterminated quoted string in {value[:80]!r}")
                 c = value[i]
-                if c == "\\" and i + 1 < n:
-                    out.append(value[i + 1])
-                    i += 2
-                elif c == '"':
+                if c == '"':
                     i += 1
                     break
                 else:
