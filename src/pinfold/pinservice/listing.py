@@ -14,7 +14,8 @@ Every filter of the spec (v1.0.0) is taken:
 - ``meta``: a JSON object of strings; a pin matches when it has each key with that value
   (extra keys allowed).
 
-Anything malformed is a ``400 BAD_REQUEST`` naming the parameter.
+Anything malformed, and any other parameter (a misspelt filter would otherwise be ignored and
+list everything), is a ``400 BAD_REQUEST`` naming the parameter.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ MAX_NAME_CHARS = 255
 MAX_PARAM_CHARS = 64 * 1024
 
 _SINGLE = ("name", "match", "before", "after", "limit", "meta")
+_KNOWN = ("cid", "name", "match", "status", "before", "after", "limit", "meta")
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 
 
@@ -57,6 +59,9 @@ def parse_list(pairs: Iterable[tuple[str, str]]) -> Query:
     """The query that ``GET /pins?…`` asks for (``pairs``: the decoded query parameters)."""
     seen: dict[str, list[str]] = {}
     for key, value in pairs:
+        if key not in _KNOWN:
+            raise bad_request(f"unknown query parameter {key[:40]!r} (GET /pins takes"
+                              f" {', '.join(_KNOWN)})")
         if len(value) > MAX_PARAM_CHARS:
             raise bad_request(f"query parameter {key[:40]!r} is too long")
         seen.setdefault(key, []).append(value)

@@ -49,6 +49,9 @@ def pinning_routes(*, delegates: Sequence[str] = ()) -> list[BaseRoute]:
         key = await require_key(request, scope)
         if isinstance(key, Response):
             return key
+        if "requestid" in request.path_params and request.query_params:
+            return _failure(PinServiceError(400, "BAD_REQUEST",
+                                            "this operation takes no query parameters"))
         try:
             result = await fn()
         except PinServiceError as exc:
