@@ -41,7 +41,8 @@ def parse_header_params(value: str) -> tuple[str, dict[str, str]]:
     """``form-data; name="a"; filename="b.txt"`` as ``("form-data", {...})``: parameter
     names lower-cased, quoted strings unquoted, ``filename*=UTF-8''...`` (RFC 5987) decoded.
     A backslash is an ordinary character, as the HTML standard's form encoding writes names
-    (browsers send ``"`` as ``%22`` and never escape with backslashes). Malformed text raises :class:`MultipartError`."""
+    (browsers send ``"`` as ``%22`` and never escape with backslashes). Malformed text
+    raises :class:`MultipartError`."""
     from urllib.parse import unquote
 
     i, n = 0, len(value)
