@@ -199,3 +199,19 @@ def test_secret_lives_in_the_repo(make_repo, tmp_path):
     url = Uploads(repo).sign(expires=600)
     other = Uploads(Repo(repo.path))  # another process opening the same repo
     assert other.check_url(url_pairs(url)).expires == 600
+
+
+def test_private_uploads(up, make_repo):
+    body, ct = multipart([("file", "p.txt", None, b"private"), ("network", None, None, "private")])
+    r = up.upload(io.BytesIO(body), ct)
+    assert r.network == "private" and up.repo.pins.get(r.id).network == "private"
+    assert up.repo.pins.reach(r.cid) == "private"
+    src = make_repo("memory")
+    root = src.add(b"private car").root
+    car = b"".join(src.car_stream(root))
+    r = up.upload(io.BytesIO(car), "application/vnd.ipld.car", fields={"network": "private"})
+    assert up.repo.pins.get(r.id).network == "private"
+    pairs = url_pairs(up.sign(expires=60, network="private"))
+    body, ct = multipart([("file", "s.txt", None, b"signed"), ("network", None, None, "public")])
+    r = up.upload_signed(pairs, io.BytesIO(body), ct)
+    assert up.repo.pins.get(r.id).network == "private"  # the signature's, not the field's
