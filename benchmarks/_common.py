@@ -32,3 +32,15 @@ def sha256_seconds(path: str) -> float:
                 break
             h.update(view[:n])
     return time.perf_counter() - start
+
+
+def rate(fn, seconds: float) -> float:
+    """Calls of ``fn`` per second over about ``seconds`` (after one warm-up call)."""
+    fn()
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return n / elapsed

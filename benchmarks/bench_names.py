@@ -15,6 +15,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 
+from _common import rate  # noqa: E402
+
 from pinfold import Repo  # noqa: E402
 from pinfold.ipns import Name, Names, create_record, validate_record  # noqa: E402
 from pinfold.keys import generate_key  # noqa: E402
@@ -23,16 +25,6 @@ VALUE = "/ipfs/bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/index
 HOUR = 3600 * 10**9
 
 
-def rate(fn, seconds: float) -> float:
-    """Calls of ``fn`` per second over about ``seconds`` (after one warm-up call)."""
-    fn()
-    n, start = 0, time.perf_counter()
-    while True:
-        fn()
-        n += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return n / elapsed
 
 
 def bench_type(kind: str, size: int | None, seconds: float) -> tuple[float, float, int]:

@@ -10,6 +10,8 @@ from gen import case_source, load_vectors, make_content
 
 from pinfold.cli.main import main
 
+from .helpers import cli
+
 UNIXFS = load_vectors("unixfs.json")
 CHUNKERS = load_vectors("chunkers.json")
 
@@ -170,6 +172,8 @@ def test_bad_flags_give_one_line_errors(args, message, tmp_path, capsys):
     assert err.count("\n") == 1 and message in err and err.startswith("pinfold: error:")
 
 
+
+
 def test_bad_inputs(tmp_path, capsys):
     code, _, err = run(capsys, "add", "-n", str(tmp_path / "missing"))
     assert code == 1 and "no such file or directory" in err and err.count("\n") == 1
@@ -200,3 +204,17 @@ def test_progress_bar_on_request(tmp_path, capsys):
     code, out, err = run(capsys, "add", "-n", "--progress", "--chunker=size-65536", str(f))
     assert code == 0 and out.startswith("added ")
     assert "MiB" in err and "\r" in err
+
+
+def test_add_private(cli_repo, capsysbinary, tmp_path):
+    """``add --private`` pins what it adds on the private network."""
+    from pinfold.repo import Repo
+
+    (tmp_path / "f").write_bytes(b"private file\n")
+    code, out, _ = cli(capsysbinary, "add", "-Q", str(tmp_path / "f"), "--private",
+                       "--repo", str(cli_repo))
+    assert code == 0
+    cid = out.decode().split()[-1]
+    with Repo(cli_repo) as repo:
+        assert [p.network for p in repo.pins.list()] == ["private"]
+        assert repo.reach(cid) == "private"

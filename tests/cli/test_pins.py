@@ -28,6 +28,8 @@ from tests.pins.helpers import (
 )
 from tests.repo.helpers import BACKENDS, blob, raw_cid
 
+from .helpers import cli, lines
+
 
 def test_cli_pin_add_types_metadata(cli_repo, capsys):
     with Repo(cli_repo) as repo:
@@ -345,6 +347,8 @@ def test_cli_errors_are_one_line(cli_meta_repo, capsys, args, words):
         assert len(repo.pins.list()) == len(TYPED) + len(OTHERS)
 
 
+
+
 def test_cli_huge_integer_metadata_is_a_one_line_error_or_stored(cli_repo, capsys):
     """Found: ``--meta n=99999999999999999999`` raises OverflowError out of ``main`` (a
     traceback, not ``pinfold: error: ...``)."""
@@ -356,3 +360,21 @@ def test_cli_huge_integer_metadata_is_a_one_line_error_or_stored(cli_repo, capsy
                          "n>99999999999999999999")
     if code != 0:
         assert_one_line_error(code, out, err)
+
+
+def test_pin_add_private_and_ls_network(cli_repo, capsysbinary):
+    """``pin add --private`` pins on the private network; ``pin ls --network`` filters."""
+    r = str(cli_repo)
+    with Repo(cli_repo) as repo:
+        cid = str(repo.block_put(b"secret block"))
+        pub = str(repo.block_put(b"public block"))
+    code, out, _ = cli(capsysbinary, "pin", "add", cid, "--private", "--repo", r)
+    assert code == 0 and lines(out) == [f"pinned {cid} recursive private"]
+    assert cli(capsysbinary, "pin", "add", pub, "--repo", r)[0] == 0
+    code, out, _ = cli(capsysbinary, "pin", "ls", "--network", "private", "-q", "--repo", r)
+    assert lines(out) == [cid]
+    code, out, _ = cli(capsysbinary, "pin", "ls", "--network", "public", "-q", "--repo", r)
+    assert lines(out) == [pub]
+    with pytest.raises(SystemExit) as e:  # a usage error: argparse's exit 2
+        cli(capsysbinary, "pin", "ls", "--network", "secret", "--repo", r)
+    assert e.value.code == 2

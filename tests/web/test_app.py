@@ -413,3 +413,15 @@ def test_uvicorn_factory_serves_pinfold_repo(tmp_path, content, gw_repo):
         _, err = proc.communicate(timeout=30)
         sock.close()
     assert b"Traceback" not in err, err.decode(errors="replace")
+
+
+def test_ipns_name_of_private_content_needs_credentials(gw, gw_repo, content):
+    published = gw_repo.names.publish(f"/ipfs/{content['secret']}")
+    name = str(published.name)
+    r = gw.client.get(f"/ipns/{name}")
+    assert r.status_code == 401
+    key = gw_repo.access.create_key("k", ["files:read"])
+    r = gw.client.get(f"/ipns/{name}", headers={"Authorization": f"Bearer {key.secret}"})
+    assert r.status_code == 200 and r.content == b"private bytes\n"
+    pub = gw_repo.names.publish(f"/ipfs/{content['site']}/sub/b.txt", "self")
+    assert gw.client.get(f"/ipns/{pub.name}").content == b"bbb\n"

@@ -136,7 +136,7 @@ class Access:
         """Every key (revoked ones too), oldest first."""
         with self.store.read() as c:
             return [_key(r) for r in c.execute(
-                f"SELECT {_KEY_COLS} FROM api_keys ORDER BY created, id")]
+                f"SELECT {_KEY_COLS} FROM api_keys ORDER BY created, rowid")]
 
     def key(self, key_id: str) -> ApiKey:
         with self.store.read() as c:
@@ -204,7 +204,7 @@ class Access:
     def tokens(self) -> list[GatewayToken]:
         with self.store.read() as c:
             return [GatewayToken(*r) for r in c.execute(
-                "SELECT id, name, created, revoked FROM gateway_tokens ORDER BY created, id")]
+                "SELECT id, name, created, revoked FROM gateway_tokens ORDER BY created, rowid")]
 
     def revoke_token(self, token_id: str) -> GatewayToken:
         with self.store.tx() as c:

@@ -132,13 +132,15 @@ def parse_origin(text: str) -> str:
             or parts.query or parts.fragment or parts.username or parts.password
             or any(c.isspace() for c in t)):
         raise AccessError(f"invalid origin {text[:80]!r} (use scheme://host[:port])")
-    host = parts.hostname.lower()
+    return _serialize(parts.scheme, parts.hostname, port)
+
+
+def _serialize(scheme: str, hostname: str, port: int | None) -> str:
+    """``scheme://host[:port]`` as browsers write an origin (IPv6 hosts in brackets)."""
+    host = hostname.lower()
     if ":" in host:
         host = f"[{host}]"
-    origin = f"{parts.scheme.lower()}://{host}"
-    if port is not None:
-        origin += f":{port}"
-    return origin
+    return f"{scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
 
 
 def origin_of(url: str) -> str | None:
@@ -152,13 +154,7 @@ def origin_of(url: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    origin = f"{parts.scheme.lower()}://{host}"
-    if port is not None:
-        origin += f":{port}"
-    return origin
+    return _serialize(parts.scheme, parts.hostname, port)
 
 
 def parse_scopes(scopes: Iterable[str], *, admin: bool = False) -> tuple[str, ...]:

@@ -24,7 +24,17 @@ from .interface import Lease, Pinner
 from .leases import Leases
 from .meta import check_meta
 from .query import Query
-from .records import GCResult, Group, Page, Pin, PinError, check_name, check_network, check_type
+from .records import (
+    GCResult,
+    Group,
+    Page,
+    Pin,
+    PinError,
+    Problem,
+    check_name,
+    check_network,
+    check_type,
+)
 from .refcount import RefCounts, sweep_refs
 from .store import Transaction, adopt_legacy_owners, connect, init_schema
 from .walk import Counts, dag_size
@@ -293,6 +303,15 @@ class PinSet(Pinner):
         if rc > 0 or dc > 0:
             return "private"
         return None
+
+    def check_counts(self) -> list[Problem]:
+        """The shared check, and the public counts (``prc``) against the public pins."""
+        problems = super().check_counts()
+        for mh, got, want in self.refs.public_drift(self.records.public_roots()):
+            cid = self.refs.known_cid(mh)
+            problems.append(Problem("refcount", cid, f"stored public prc={got}, expected"
+                                                     f" prc={want}"))
+        return problems
 
     def is_kept(self, mh: bytes) -> bool:
         counts = self.refs.counts(mh)

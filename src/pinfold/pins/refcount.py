@@ -159,6 +159,34 @@ class RefCounts:
         row = self.conn.execute("SELECT rc, dc, prc FROM refs WHERE mh = ?", (mh,)).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
+    def public_drift(self, public_roots: Iterable[bytes]) -> list[tuple[bytes, int, int]]:
+        """``(mh, stored prc, expected prc)`` of every block whose ``prc`` differs from the
+        one the public recursive pins give, recomputed in memory over the recorded links
+        (for ``repo verify``)."""
+        links = self.known_links()
+        expected: dict[bytes, int] = {}
+        level: dict[bytes, int] = {}
+        for mh in public_roots:
+            level[mh] = level.get(mh, 0) + 1
+        while level:
+            nxt: dict[bytes, int] = {}
+            for mh, k in level.items():
+                before = expected.get(mh, 0)
+                expected[mh] = before + k
+                if before == 0 and mh in links:
+                    for child in unpack_mhs(links[mh]):
+                        nxt[child] = nxt.get(child, 0) + 1
+            level = nxt
+        stored = {mh: prc for mh, prc in self.conn.execute(
+            "SELECT mh, prc FROM refs WHERE prc > 0")}
+        out = []
+        for mh in set(stored) | {m for m, v in expected.items() if v > 0}:
+            if mh not in stored and not self.counts(mh):
+                continue  # an identity block: never counted
+            if stored.get(mh, 0) != expected.get(mh, 0):
+                out.append((mh, stored.get(mh, 0), expected.get(mh, 0)))
+        return out
+
     def add_direct(self, c: sqlite3.Connection, cid: CID) -> None:
         mh = cid.multihash
         if not self.blocks.has(cid):

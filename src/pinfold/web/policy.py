@@ -84,13 +84,13 @@ def _cors(rules: Any, origin: str | None) -> list[tuple[str, str]]:
 
 def check_path(raw_path: bytes, path: str) -> str | None:
     """Why a request path is refused before anything else (400), or ``None``: an encoded
-    ``/`` or ``\\``, a NUL, or a ``.``/``..`` segment (the root CID decides access, so no
-    path may step out of it)."""
-    low = raw_path.lower()
-    if b"%2f" in low or b"%5c" in low:
+    ``/`` (``%2F``: it would decode into a path separator the URL did not have), a NUL, or a
+    ``.``/``..`` segment (the root CID decides access, so no path may step out of it). A
+    backslash is an ordinary character of a UnixFS name."""
+    if b"%2f" in raw_path.lower():
         return "encoded slashes are not allowed in gateway paths"
-    if "\x00" in path or "\\" in path:
-        return "NUL or backslash in path"
+    if "\x00" in path:
+        return "NUL in path"
     for seg in path.split("/")[2:]:
         if seg in (".", ".."):
             return "'.' and '..' segments are not allowed in gateway paths"
