@@ -13,11 +13,13 @@ import pytest
 from pinfold.upload import UploadError, UploadStore
 
 
-def test_file_is_owner_only_and_secret_stable(tmp_path):
-    s = UploadStore(str(tmp_path / "uploads.sqlite"))
+def test_in_the_repos_owner_only_access_db_and_secret_stable(make_repo):
+    repo = make_repo("fs")
+    s = UploadStore.for_repo(repo)
     a = s.secret()
     assert s.secret() == a and len(a) == 32
-    assert stat.S_IMODE(os.stat(tmp_path / "uploads.sqlite").st_mode) == 0o600
+    assert UploadStore.for_repo(repo).secret() == a  # one secret per repo
+    assert stat.S_IMODE(os.stat(os.path.join(repo.path, "access.sqlite")).st_mode) == 0o600
     s.rotate()
     assert s.secret() != a
     assert "secret" not in repr(s).lower() or a.hex() not in repr(s)

@@ -1,5 +1,6 @@
-"""The upload database: ``uploads.sqlite`` in the repo (owner-only), holding the secret that
-presigned upload URLs are signed with and the record of which URLs were used.
+"""What presigned upload URLs need stored in the repo: the secret they are signed with and
+the record of which were used, as two tables in the repo's ``access.sqlite`` (owner-only,
+:class:`pinfold.access.store.AccessStore`), beside the API keys.
 
 A URL is used once: an upload through it first *claims* its nonce (one row, taken in a
 ``BEGIN IMMEDIATE`` transaction, so two processes or threads never both hold it), then
@@ -12,17 +13,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from typing import Any
 
+from ..access.store import AccessStore
 from ..process import process_alive, process_start
 from .errors import UploadError
 
-FILE = "uploads.sqlite"
-FILE_MODE = 0o600
 KEEP_EXPIRED = 86400  # seconds a used URL's row outlives its expiry (clock skew and then some)
 
 SCHEMA = """
@@ -35,52 +32,33 @@ CREATE TABLE IF NOT EXISTS upload_claims (
 
 
 class UploadStore:
-    """One connection to a repo's upload database (``":memory:"``: a scratch one)."""
+    """The upload tables of an access database (``store``: an
+    :class:`~pinfold.access.store.AccessStore`; ``UploadStore(path)`` opens one at ``path``,
+    ``":memory:"`` for a scratch one)."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        if path != ":memory:":
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-            os.close(fd)
-            os.chmod(path, FILE_MODE)
-        self.lock = threading.RLock()
-        self.conn = sqlite3.connect(path, timeout=60.0, isolation_level=None,
-                                    check_same_thread=False)
-        self.conn.execute("PRAGMA busy_timeout=60000")
-        if path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=FULL")
-        with self.tx() as c:
+    def __init__(self, store: AccessStore | str) -> None:
+        self._own = not isinstance(store, AccessStore)
+        self.db = AccessStore(store) if isinstance(store, str) else store
+        with self.db.tx() as c:
             for stmt in SCHEMA.split(";"):
                 if stmt.strip():
                     c.execute(stmt)
-        if path != ":memory:":
-            for suffix in ("-wal", "-shm"):
-                if os.path.exists(path + suffix):
-                    os.chmod(path + suffix, FILE_MODE)
 
     @classmethod
-    def for_repo(cls, repo_path: str) -> UploadStore:
-        return cls(":memory:" if repo_path == ":memory:" else os.path.join(repo_path, FILE))
+    def for_repo(cls, repo: Any) -> UploadStore:
+        """The upload tables of ``repo``'s access database."""
+        return cls(repo.access.store)
 
     def __repr__(self) -> str:
-        return f"UploadStore({self.path!r})"
+        return f"UploadStore({self.db.path!r})"
 
-    @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        with self.lock:
-            c = self.conn
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                yield c
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
-            c.execute("COMMIT")
+    def tx(self):
+        return self.db.tx()
 
     def close(self) -> None:
-        with self.lock:
-            self.conn.close()
+        """Close the database if this store opened it (a repo's is closed with the repo)."""
+        if self._own:
+            self.db.close()
 
     # -- the signing secret -------------------------------------------------------------------
     def secret(self) -> bytes:
@@ -134,7 +112,7 @@ class UploadStore:
                       (nonce,))
 
     def used(self, nonce: str) -> bool:
-        with self.lock:
-            row = self.conn.execute("SELECT state FROM upload_claims WHERE nonce = ?",
-                                    (nonce,)).fetchone()
+        with self.db.read() as c:
+            row = c.execute("SELECT state FROM upload_claims WHERE nonce = ?",
+                            (nonce,)).fetchone()
         return row is not None and row[0] == "used"

@@ -129,7 +129,7 @@ class Uploads:
         self.options = options or ImportOptions()
         self.limits = limits or Limits()
         self.max_upload_size = max_upload_size
-        self.store = store or UploadStore.for_repo(repo.path)
+        self.store = store or UploadStore.for_repo(repo)
 
     def close(self) -> None:
         self.store.close()
