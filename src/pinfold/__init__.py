@@ -41,7 +41,9 @@ _LAZY = {"exporter": (".exporter", None), "Repo": (".repo", "Repo"),
          "gateway": (".gateway", None), "CarError": (".car", "CarError"),
          "CarReader": (".car", "CarReader"), "keys": (".keys", None), "ipns": (".ipns", None),
          "Names": (".ipns", "Names"), "access": (".access", None),
-         "web": (".web", None)}
+         "web": (".web", None), "pinservice": (".pinservice", None),
+         "PinService": (".pinservice", "PinService"), "upload": (".upload", None),
+         "Uploads": (".upload", "Uploads")}
 
 
 def __getattr__(name: str):

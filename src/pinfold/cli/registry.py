@@ -8,6 +8,7 @@ a new module added here, one line; command modules import :mod:`.common`, never 
 
 from __future__ import annotations
 
-from . import access, add, blocks, car, dag, groups, init, keys, names, pins, read, repo
+from . import access, add, blocks, car, dag, groups, init, keys, names, pins, read, repo, upload
 
-COMMANDS = (init, pins, groups, read, blocks, repo, dag, car, add, keys, names, access)
+COMMANDS = (init, pins, groups, read, blocks, repo, dag, car, add, keys, names, access,
+            upload)

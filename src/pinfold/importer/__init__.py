@@ -14,16 +14,18 @@ from .importer import (
     json_bytes,
 )
 from .options import PROFILES, ImportOptions, Params
-from .source import Entry
+from .source import DirSource, Entry, ImportedSource
 
 __all__ = [
     "PROFILES",
     "AddedEntry",
     "BlockSink",
+    "DirSource",
     "Entry",
     "ImportJob",
     "ImportOptions",
     "ImportResult",
+    "ImportedSource",
     "Importer",
     "Params",
     "ProgressEvent",

@@ -26,6 +26,7 @@ from .source import (
     DirSource,
     Entry,
     FileSource,
+    ImportedSource,
     PathOptions,
     Source,
     SymlinkSource,
@@ -134,14 +135,15 @@ class Importer:
             return [path_source(source, self._path_options())]
         if hasattr(source, "read"):
             return [stream_source(source, name or "")]
-        if isinstance(source, FileSource | DirSource | SymlinkSource):
+        if isinstance(source, FileSource | DirSource | SymlinkSource | ImportedSource):
             return [source]
         if isinstance(source, Iterable):
             items = list(source)
             if items and all(isinstance(i, str | os.PathLike) for i in items):
                 popts = self._path_options()
                 return [path_source(i, popts) for i in items]
-            if all(isinstance(i, FileSource | DirSource | SymlinkSource) for i in items):
+            if all(isinstance(i, FileSource | DirSource | SymlinkSource | ImportedSource)
+                   for i in items):
                 return items
             if all(isinstance(i, Entry | dict) for i in items):
                 return entries_sources(items)
@@ -193,6 +195,9 @@ class Importer:
             node, blk = symlink_node(self.builder, src.target, src.mtime)
             yield blk
             kind = "symlink"
+        elif isinstance(src, ImportedSource):  # built already: linked, not read
+            node = Node(src.cid.bytes, src.tsize, src.filesize, src.cid)
+            kind = src.kind
         else:
             node = yield from self._directory(src, path, result, pool, is_root)
             kind = "directory"
@@ -294,6 +299,8 @@ def _nonempty(d: DirSource) -> DirSource | None:
 
 def _apply_default_attrs(srcs: list[Source], mode: int | None, mtime: Mtime | None) -> None:
     for s in srcs:
+        if isinstance(s, ImportedSource):
+            continue
         if isinstance(s, SymlinkSource):
             if s.mtime is None:
                 s.mtime = mtime

@@ -5,6 +5,9 @@
 - a path (``str`` or ``os.PathLike``): a file, a symlink or (``recursive``) a directory tree.
 - a list of :class:`Entry` (or dicts with the same keys): an in-memory tree, as Pinata's folder
   upload builds one; the first path component of each entry is a top-level name.
+- :class:`ImportedSource` (alone or as a child of a :class:`DirSource`): an entry imported
+  earlier into the same sink, linked by its CID and not read again. A streaming folder
+  upload imports each file as it arrives and builds the directories last from these.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from ..cid import CID
 from ..codecs.unixfs import Mtime
 from ..errors import ImportSourceError
 
@@ -67,7 +71,24 @@ class DirSource:
         return self.children() if callable(self.children) else self.children
 
 
-Source = FileSource | SymlinkSource | DirSource
+@dataclass
+class ImportedSource:
+    """A file, directory or symlink imported already (its blocks went to the sink): the
+    importer links it as ``name`` with its CID and sizes (``tsize``: the cumulative DAG size
+    Kubo's links carry; ``filesize``: its file bytes), without reading anything. It must
+    have been built with the same CID version and hash as the import it joins."""
+
+    name: str
+    cid: CID
+    tsize: int
+    filesize: int = 0
+    kind: str = "file"  # "file", "directory" or "symlink"
+    path: str = ""
+    mode: int | None = None  # unused: its node is built already
+    mtime: Mtime | None = None
+
+
+Source = FileSource | SymlinkSource | DirSource | ImportedSource
 
 
 def _mtime(value: object) -> Mtime | None:

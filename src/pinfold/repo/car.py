@@ -44,9 +44,10 @@ class CarImport:
 
 def import_car(pins: Pinner, blocks: Blockstore, sources: Sources, *, pin: bool = True,
                name: str = "", meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
-               progress: Callable[[int], None] | None = None) -> CarImport:
+               progress: Callable[[int], None] | None = None,
+               network: str = "public") -> CarImport:
     """Store every block of one or more CAR files (v1 or v2) and pin their roots
-    recursively, as ``ipfs dag import`` does.
+    recursively (on ``network``: ``public`` or ``private``), as ``ipfs dag import`` does.
 
     Each block is checked against its CID while it streams in. A bad block, a truncated
     file or a malformed header raises :class:`~pinfold.car.CarError` and pins nothing
@@ -93,7 +94,8 @@ def import_car(pins: Pinner, blocks: Blockstore, sources: Sources, *, pin: bool 
                         progress(read_before + car.position)
                 read_before += car.position
         if pin and result.roots:
-            result.pins = writer.pin(result.roots, name=name, meta=meta, groups=groups)
+            result.pins = writer.pin(result.roots, name=name, meta=meta, groups=groups,
+                                     network=network)
     result.completed = writer.completed
     return result
 

@@ -13,9 +13,16 @@ routes share.
 - :func:`get_repo(request) <get_repo>`: the repo the app serves.
 - :func:`decide` (:mod:`pinfold.web.policy`): the rules applied to one request, without
   Starlette (for other frameworks).
+- :func:`pinning_routes` (:mod:`pinfold.web.pins`): the IPFS Pinning Service API, and
+  :func:`upload_routes` (:mod:`pinfold.web.upload`): uploads and presigned upload URLs, as
+  Pinata's; mount them with ``create_app(repo, routes=[*pinning_routes(), *upload_routes()])``
+  (docs/pinning-api.md).
 """
 
 from .app import create_app, get_repo, require_key
+from .pins import pinning_routes
 from .policy import Decision, decide
+from .upload import upload_routes
 
-__all__ = ["Decision", "create_app", "decide", "get_repo", "require_key"]
+__all__ = ["Decision", "create_app", "decide", "get_repo", "pinning_routes", "require_key",
+           "upload_routes"]
