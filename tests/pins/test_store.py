@@ -115,3 +115,74 @@ def test_own_process_start_is_read_once_and_stays_right():
     assert process_start(me) == process_start(me) != ""
     with open(f"/proc/{me}/stat", "rb") as f:
         assert f.read().rsplit(b")", 1)[1].split()[19].decode() == process_start(me)
+
+
+def test_threads_sharing_a_connection_wait_for_each_others_transactions(tmp_path):
+    """A transaction belongs to its thread: another thread on the same connection neither
+    joins it (one thread's rollback would undo the other's writes) nor sees it as its own."""
+    import threading
+
+    from pinfold.pins.store import Transaction, conn_lock, connect
+
+    conn = connect(str(tmp_path / "p.sqlite"))
+    conn.execute("CREATE TABLE t (x)")
+    inside, release = threading.Event(), threading.Event()
+    seen: list[object] = []
+
+    def first() -> None:
+        try:
+            with Transaction(conn) as c:
+                c.execute("INSERT INTO t VALUES (1)")
+                with Transaction(conn):  # the same thread re-enters and joins
+                    c.execute("INSERT INTO t VALUES (2)")
+                inside.set()
+                release.wait()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+
+    def second() -> None:
+        seen.append(conn_lock(conn).acquire(blocking=False))  # held by the other thread
+        release.set()
+        with Transaction(conn) as c:  # waits for first's rollback, then commits its own
+            c.execute("INSERT INTO t VALUES (3)")
+
+    a = threading.Thread(target=first)
+    a.start()
+    inside.wait()
+    b = threading.Thread(target=second)
+    b.start()
+    a.join()
+    b.join()
+    assert seen == [False]
+    assert [r[0] for r in conn.execute("SELECT x FROM t")] == [3]
+
+
+def test_threads_pinning_through_one_repo_keep_every_pin(tmp_path):
+    """Eight threads pin through one Repo (one SQLite connection), each of them also failing
+    a transaction of its own half the time: every pin that succeeded is there, no other."""
+    import threading
+
+    with Repo.init(tmp_path / "repo", fsync=False) as repo:
+        cids = [repo.add(f"file {i}".encode(), pin=False).roots[0].cid for i in range(16)]
+        start = threading.Barrier(8)
+
+        def work(k: int) -> None:
+            start.wait()
+            for i in range(k, 16, 8):
+                try:
+                    with repo.pins.transaction():
+                        repo.pin(cids[i], name=f"n{i}")
+                        if i % 2:
+                            raise RuntimeError("undo this one")
+                except RuntimeError:
+                    pass
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(p.name for p in repo.pins.list()) == sorted(
+            f"n{i}" for i in range(0, 16, 2))
+        assert repo.verify() == []

@@ -188,8 +188,26 @@ def adopt_legacy_owners(conn: sqlite3.Connection) -> None:
                      (pid, start, pin_id))
 
 
+_conn_locks: dict[int, threading.RLock] = {}
+_conn_locks_guard = threading.Lock()
+
+
+def conn_lock(conn: object) -> threading.RLock:
+    """The one re-entrant lock of a connection's transactions. A transaction belongs to the
+    thread that began it: threads sharing a connection (a web app's workers over one Repo) wait
+    for each other's transactions instead of joining them (where one thread's rollback would
+    undo another's writes). Nested uses in the same thread still join the outer one."""
+    key = id(conn)
+    with _conn_locks_guard:
+        lock = _conn_locks.get(key)
+        if lock is None:
+            lock = _conn_locks[key] = threading.RLock()
+        return lock
+
+
 class Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error); nested uses join the outer one.
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error); nested uses in the same thread
+    join the outer one, other threads wait for it (:func:`conn_lock`).
 
     ``IMMEDIATE`` takes the write lock at the start, so two processes never interleave the
     read-modify-write of reference counts. ``durable=False``: the commit is not synced (see the
@@ -201,8 +219,17 @@ class Transaction:
         self.outer = False
         self.durable = durable
         self.restore = 0
+        self.lock = conn_lock(conn)
 
     def __enter__(self) -> sqlite3.Connection:
+        self.lock.acquire()
+        try:
+            return self._begin()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _begin(self) -> sqlite3.Connection:
         if not self.conn.in_transaction:
             if not self.durable:
                 level = self.conn.execute("PRAGMA synchronous").fetchone()[0]
@@ -214,17 +241,20 @@ class Transaction:
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self.outer:
-            try:
-                if exc_type is None:
-                    _faults.checkpoint("sqlite: before commit")
-                    self.conn.execute("COMMIT")
-                    _faults.checkpoint("sqlite: after commit")
-                else:
-                    self.conn.execute("ROLLBACK")
-            finally:
-                if self.restore:
-                    self.conn.execute(f"PRAGMA synchronous={self.restore}")
+        try:
+            if self.outer:
+                try:
+                    if exc_type is None:
+                        _faults.checkpoint("sqlite: before commit")
+                        self.conn.execute("COMMIT")
+                        _faults.checkpoint("sqlite: after commit")
+                    else:
+                        self.conn.execute("ROLLBACK")
+                finally:
+                    if self.restore:
+                        self.conn.execute(f"PRAGMA synchronous={self.restore}")
+        finally:
+            self.lock.release()
 
 
 _last_ns = 0

@@ -41,6 +41,7 @@ from typing import Any
 
 from ... import _faults
 from ...errors import PinfoldError
+from ..store import conn_lock
 
 LOCK_SPACE = 0x70696E66  # "pinf": the pin sets' write locks, (LOCK_SPACE, schema key)
 DEFAULT_SCHEMA = "pinfold"
@@ -249,14 +250,26 @@ class Transaction:
         self.conn = conn
         self.shared = shared
         self.outer = False
+        self.lock = conn_lock(conn)  # other threads on this connection wait, never join
 
     def __enter__(self) -> Connection:
-        if not self.conn.in_transaction:
-            self.conn.begin(shared=self.shared)
-            self.outer = True
+        self.lock.acquire()
+        try:
+            if not self.conn.in_transaction:
+                self.conn.begin(shared=self.shared)
+                self.outer = True
+        except BaseException:
+            self.lock.release()
+            raise
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self._end(exc_type)
+        finally:
+            self.lock.release()
+
+    def _end(self, exc_type) -> None:
         if not self.outer:
             return
         if exc_type is None:
