@@ -7,8 +7,9 @@ import argparse
 import os
 import sys
 
+from .. import keys as libkeys  # loads its modules on first use
 from ..errors import PinfoldError
-from ..keys import FORMATS, LIBP2P_FORMAT, PEM_FORMAT, Keyring, check_key_encoding
+from ..keys.formats import FORMATS, LIBP2P_FORMAT, PEM_FORMAT
 from .common import (
     Subcommands,
     bool_flag,
@@ -25,12 +26,12 @@ IPNS_BASE_HELP = ("encoding of key IDs: base36 (k51..., default), base32, anothe
                   " name or prefix letter, or b58mh (12D3KooW...)")
 
 
-def keyring(args: argparse.Namespace) -> Keyring:
-    return Keyring.open(repo_path(args))
+def keyring(args: argparse.Namespace) -> libkeys.Keyring:
+    return libkeys.Keyring.open(repo_path(args))
 
 
 def _base(args: argparse.Namespace) -> str:
-    check_key_encoding(args.ipns_base)
+    libkeys.check_key_encoding(args.ipns_base)
     return args.ipns_base
 
 

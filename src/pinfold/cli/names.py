@@ -6,20 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .. import ipns  # loads its modules (and cryptography) on first use
 from ..errors import PinfoldError
-from ..ipns import (
-    InvalidRecordError,
-    IpnsError,
-    Name,
-    Names,
-    RecordValidationError,
-    TimeFormatError,
-    format_duration,
-    format_rfc3339nano,
-    parse_duration,
-    unmarshal_record,
-    validate_record,
-)
 from .common import (
     Subcommands,
     bool_flag,
@@ -131,15 +119,15 @@ def _offline_accepted(p: argparse.ArgumentParser) -> None:
               help="accepted for Kubo: there is no DHT or delegated publisher here")
 
 
-def _names(args: argparse.Namespace, blocks=None) -> Names:
-    return Names.open(repo_path(args), blocks=blocks)
+def _names(args: argparse.Namespace, blocks=None) -> ipns.Names:
+    return ipns.Names.open(repo_path(args), blocks=blocks)
 
 
 def _duration(text: str, what: str | None) -> int:
     try:
-        return parse_duration(text)
-    except TimeFormatError as exc:
-        raise IpnsError(f"error parsing {what} option: {exc}" if what else str(exc)) from None
+        return ipns.parse_duration(text)
+    except ipns.TimeFormatError as exc:
+        raise ipns.IpnsError(f"error parsing {what} option: {exc}" if what else str(exc)) from None
 
 
 def cmd_name_publish(args: argparse.Namespace) -> int:
@@ -149,7 +137,7 @@ def cmd_name_publish(args: argparse.Namespace) -> int:
     ttl = None if args.ttl is None else _duration(args.ttl, None)
     resolve = flag_value(args, "resolve", True)
     with Repo(repo_path(args)) as repo:
-        published = Names.open(repo.path, blocks=repo).publish(
+        published = ipns.Names.open(repo.path, blocks=repo).publish(
             args.path, args.key, lifetime=lifetime, validity=args.validity, ttl=ttl,
             sequence=args.sequence, v1_compatible=flag_value(args, "v1compat", True),
             resolve=resolve)
@@ -165,7 +153,7 @@ def cmd_name_resolve(args: argparse.Namespace) -> int:
     target = args.name
     if target is None:
         target = names.keys.self_key().public_key.peer_id()
-        target = str(Name(target))
+        target = str(ipns.Name(target))
     result = names.resolve(target, recursive=flag_value(args, "recursive", True))
     sys.stdout.write(result.path + "\n")
     return 0
@@ -182,39 +170,39 @@ def cmd_name_get(args: argparse.Namespace) -> int:
 
 
 def cmd_name_put(args: argparse.Namespace) -> int:
-    name = Name.parse(args.name)
+    name = ipns.Name.parse(args.name)
     data = read_file(args.file)
     try:
         _names(args).put(name, data, force=args.force)
-    except InvalidRecordError as exc:
-        raise IpnsError(f"invalid IPNS record: {exc}") from None
-    except RecordValidationError as exc:
-        raise IpnsError(f"record validation failed: {exc}") from None
+    except ipns.InvalidRecordError as exc:
+        raise ipns.IpnsError(f"invalid IPNS record: {exc}") from None
+    except ipns.RecordValidationError as exc:
+        raise ipns.IpnsError(f"record validation failed: {exc}") from None
     if not args.quiet:
         sys.stdout.write(f"{name}\n")
     return 0
 
 
 def _inspect(data: bytes, verify: str | None, dump: bool) -> dict:
-    rec = unmarshal_record(data)
+    rec = ipns.unmarshal_record(data)
     entry: dict = {"Value": "", "ValidityType": None, "Validity": None, "Sequence": None,
                    "TTL": None}
     getters = (("Value", lambda: rec.value_path), ("ValidityType", lambda: rec.validity_type),
-               ("Validity", lambda: format_rfc3339nano(rec.validity_ns)),
+               ("Validity", lambda: ipns.format_rfc3339nano(rec.validity_ns)),
                ("Sequence", lambda: rec.sequence), ("TTL", lambda: rec.ttl))
     for key, get in getters:
         try:
             entry[key] = get()
-        except InvalidRecordError:
+        except ipns.InvalidRecordError:
             pass
     out: dict = {"Entry": entry, "PbSize": rec.size, "SignatureType": rec.signature_type,
                  "HexDump": hex_dump(data) if dump else "", "Validation": None}
     if verify is not None:
-        name = Name.parse(verify)
+        name = ipns.Name.parse(verify)
         validation = {"Valid": True, "Reason": "", "Name": str(name)}
         try:
-            validate_record(rec, name)
-        except (RecordValidationError, InvalidRecordError) as exc:
+            ipns.validate_record(rec, name)
+        except (ipns.RecordValidationError, ipns.InvalidRecordError) as exc:
             validation["Valid"] = False
             validation["Reason"] = getattr(exc, "reason", str(exc))
         out["Validation"] = validation
@@ -233,7 +221,7 @@ def _inspect_text(out: dict) -> str:
     if e["Sequence"] is not None:
         rows.append(["Sequence:", str(e["Sequence"])])
     if e["TTL"] is not None:
-        rows.append(["TTL:", format_duration(e["TTL"])])
+        rows.append(["TTL:", ipns.format_duration(e["TTL"])])
     rows.append(["Protobuf Size:", str(out["PbSize"])])
     rows.append(["Signature Type:", out["SignatureType"]])
     text = tabwrite(rows)
@@ -256,7 +244,7 @@ def cmd_name_inspect(args: argparse.Namespace) -> int:
     data = read_file(args.file)
     try:
         out = _inspect(data, args.verify, flag_value(args, "dump", True))
-    except InvalidRecordError as exc:
+    except ipns.InvalidRecordError as exc:
         raise PinfoldError(str(exc)) from None
     if args.json:
         sys.stdout.write(go_json(out))

@@ -18,40 +18,95 @@ See ``docs/names.md``.
 
 from __future__ import annotations
 
+import importlib
 import os
+from typing import TYPE_CHECKING, Any
 
-from .errors import (
-    ExpiredRecordError,
-    InvalidNameError,
-    InvalidRecordError,
-    IpnsError,
-    RecordNotFoundError,
-    RecordValidationError,
-    ResolveError,
-    SequenceError,
-)
-from .name import Name, split_ipns_path
-from .names import Names, Published, records_path
-from .record import (
-    DEFAULT_LIFETIME,
-    DEFAULT_TTL,
-    MAX_RECORD_SIZE,
-    Record,
-    content_path,
-    create_record,
-    format_validity,
-    unmarshal_record,
-)
-from .resolve import DEPTH_LIMIT, Resolution, resolve
-from .store import FSRecordStore, MemoryRecordStore, RecordStore
-from .timefmt import (
-    TimeFormatError,
-    format_duration,
-    format_rfc3339nano,
-    parse_duration,
-    parse_rfc3339,
-)
-from .validate import record_public_key, select_record, validate_record
+if TYPE_CHECKING:  # loaded on first use, so the CLI starts without cryptography
+    from .errors import (
+        ExpiredRecordError,
+        InvalidNameError,
+        InvalidRecordError,
+        IpnsError,
+        RecordNotFoundError,
+        RecordValidationError,
+        ResolveError,
+        SequenceError,
+    )
+    from .name import Name, split_ipns_path
+    from .names import Names, Published, records_path
+    from .record import (
+        DEFAULT_LIFETIME,
+        DEFAULT_TTL,
+        MAX_RECORD_SIZE,
+        Record,
+        content_path,
+        create_record,
+        format_validity,
+        unmarshal_record,
+    )
+    from .resolve import DEPTH_LIMIT, Resolution, resolve
+    from .store import FSRecordStore, MemoryRecordStore, RecordStore
+    from .timefmt import (
+        TimeFormatError,
+        format_duration,
+        format_rfc3339nano,
+        parse_duration,
+        parse_rfc3339,
+    )
+    from .validate import record_public_key, select_record, validate_record
+
+#: Each public name and the module of this package that defines it.
+_LAZY = {
+    'DEFAULT_LIFETIME': 'record',
+    'DEFAULT_TTL': 'record',
+    'DEPTH_LIMIT': 'resolve',
+    'ExpiredRecordError': 'errors',
+    'FSRecordStore': 'store',
+    'InvalidNameError': 'errors',
+    'InvalidRecordError': 'errors',
+    'IpnsError': 'errors',
+    'MAX_RECORD_SIZE': 'record',
+    'MemoryRecordStore': 'store',
+    'Name': 'name',
+    'Names': 'names',
+    'Published': 'names',
+    'Record': 'record',
+    'RecordNotFoundError': 'errors',
+    'RecordStore': 'store',
+    'RecordValidationError': 'errors',
+    'Resolution': 'resolve',
+    'ResolveError': 'errors',
+    'SequenceError': 'errors',
+    'TimeFormatError': 'timefmt',
+    'content_path': 'record',
+    'create_record': 'record',
+    'format_duration': 'timefmt',
+    'format_rfc3339nano': 'timefmt',
+    'format_validity': 'record',
+    'parse_duration': 'timefmt',
+    'parse_rfc3339': 'timefmt',
+    'record_public_key': 'validate',
+    'records_path': 'names',
+    'resolve': 'resolve',
+    'select_record': 'validate',
+    'split_ipns_path': 'name',
+    'unmarshal_record': 'record',
+    'validate_record': 'validate',
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def ipfs_path(repo_dir: str | os.PathLike, path: str) -> str:
@@ -60,6 +115,8 @@ def ipfs_path(repo_dir: str | os.PathLike, path: str) -> str:
     ``cat``, ``ls``, ``stat``, ``get``, ``dag export``, ``dag get`` and ``pin add`` read)."""
     if not (isinstance(path, str) and path.startswith("/ipns/")):
         return path
+    from .names import Names
+
     return Names.open(repo_dir).ipfs_path(path)
 
 

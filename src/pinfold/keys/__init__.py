@@ -14,40 +14,102 @@ keystore laid out as Kubo's.
   rm, export, import, sign, verify). See ``docs/names.md``.
 """
 
-from .base import KeyType, PrivateKey, PublicKey, is_inlined
-from .ecdsa import ECDSAPrivateKey, ECDSAPublicKey
-from .ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from .errors import (
-    InvalidKeyOptionError,
-    KeyExistsError,
-    KeyFormatError,
-    KeyNotFoundError,
-    KeystoreError,
-    UnsupportedKeyTypeError,
-)
-from .keyring import (
-    FORMATS,
-    LIBP2P_FORMAT,
-    PEM_FORMAT,
-    SELF,
-    SIGNED_MESSAGE_PREFIX,
-    KeyInfo,
-    Keyring,
-    keystore_path,
-    parse_private_key,
-)
-from .keystore import FSKeystore, Keystore, MemoryKeystore
-from .marshal import (
-    from_crypto_key,
-    from_crypto_public_key,
-    generate_key,
-    unmarshal_private_key,
-    unmarshal_public_key,
-)
-from .peerid import check_key_encoding, format_peer_id, parse_peer_id, public_key_from_peer_id
-from .pem import export_pem, import_pem
-from .rsa import RSAPrivateKey, RSAPublicKey
-from .secp256k1 import Secp256k1PrivateKey, Secp256k1PublicKey
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # loaded on first use, so the CLI starts without cryptography
+    from .base import KeyType, PrivateKey, PublicKey, is_inlined
+    from .ecdsa import ECDSAPrivateKey, ECDSAPublicKey
+    from .ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from .errors import (
+        InvalidKeyOptionError,
+        KeyExistsError,
+        KeyFormatError,
+        KeyNotFoundError,
+        KeystoreError,
+        UnsupportedKeyTypeError,
+    )
+    from .keyring import (
+        FORMATS,
+        LIBP2P_FORMAT,
+        PEM_FORMAT,
+        SELF,
+        SIGNED_MESSAGE_PREFIX,
+        KeyInfo,
+        Keyring,
+        keystore_path,
+        parse_private_key,
+    )
+    from .keystore import FSKeystore, Keystore, MemoryKeystore
+    from .marshal import (
+        from_crypto_key,
+        from_crypto_public_key,
+        generate_key,
+        unmarshal_private_key,
+        unmarshal_public_key,
+    )
+    from .peerid import check_key_encoding, format_peer_id, parse_peer_id, public_key_from_peer_id
+    from .pem import export_pem, import_pem
+    from .rsa import RSAPrivateKey, RSAPublicKey
+    from .secp256k1 import Secp256k1PrivateKey, Secp256k1PublicKey
+
+#: Each public name and the module of this package that defines it.
+_LAZY = {
+    'ECDSAPrivateKey': 'ecdsa',
+    'ECDSAPublicKey': 'ecdsa',
+    'Ed25519PrivateKey': 'ed25519',
+    'Ed25519PublicKey': 'ed25519',
+    'FORMATS': 'formats',
+    'FSKeystore': 'keystore',
+    'InvalidKeyOptionError': 'errors',
+    'KeyExistsError': 'errors',
+    'KeyFormatError': 'errors',
+    'KeyInfo': 'keyring',
+    'KeyNotFoundError': 'errors',
+    'KeyType': 'base',
+    'Keyring': 'keyring',
+    'Keystore': 'keystore',
+    'KeystoreError': 'errors',
+    'LIBP2P_FORMAT': 'formats',
+    'MemoryKeystore': 'keystore',
+    'PEM_FORMAT': 'formats',
+    'PrivateKey': 'base',
+    'PublicKey': 'base',
+    'RSAPrivateKey': 'rsa',
+    'RSAPublicKey': 'rsa',
+    'SELF': 'keyring',
+    'SIGNED_MESSAGE_PREFIX': 'keyring',
+    'Secp256k1PrivateKey': 'secp256k1',
+    'Secp256k1PublicKey': 'secp256k1',
+    'UnsupportedKeyTypeError': 'errors',
+    'check_key_encoding': 'peerid',
+    'export_pem': 'pem',
+    'format_peer_id': 'peerid',
+    'from_crypto_key': 'marshal',
+    'from_crypto_public_key': 'marshal',
+    'generate_key': 'marshal',
+    'import_pem': 'pem',
+    'is_inlined': 'base',
+    'keystore_path': 'keyring',
+    'parse_peer_id': 'peerid',
+    'parse_private_key': 'keyring',
+    'public_key_from_peer_id': 'peerid',
+    'unmarshal_private_key': 'marshal',
+    'unmarshal_public_key': 'marshal',
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "FORMATS",

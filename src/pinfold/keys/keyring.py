@@ -20,6 +20,7 @@ from .errors import (
     KeystoreError,
     UnsupportedKeyTypeError,
 )
+from .formats import FORMATS, LIBP2P_FORMAT, PEM_FORMAT
 from .keystore import FSKeystore, Keystore
 from .marshal import generate_key, unmarshal_private_key
 from .peerid import format_peer_id, parse_peer_id, public_key_from_peer_id
@@ -28,9 +29,6 @@ from .pem import export_pem, import_pem, looks_like_pem
 log = logging.getLogger("pinfold.keys")
 
 SELF = "self"
-LIBP2P_FORMAT = "libp2p-protobuf-cleartext"
-PEM_FORMAT = "pem-pkcs8-cleartext"
-FORMATS = (LIBP2P_FORMAT, PEM_FORMAT)
 #: What ``key sign`` prefixes to the data, so a signature cannot be replayed elsewhere.
 SIGNED_MESSAGE_PREFIX = b"libp2p-key signed message:"
 #: The key types ``key import`` takes without ``allow_any_type`` (Kubo's list).
