@@ -32,6 +32,7 @@ from .importer import (
     cid_of_json,
     iter_blocks,
 )
+from .lazy import lazy_attributes
 from .numbers import NumberError
 
 __version__ = "0.1.0"
@@ -46,18 +47,9 @@ _LAZY = {"exporter": (".exporter", None), "Repo": (".repo", "Repo"),
          "Uploads": (".upload", "Uploads")}
 
 
-def __getattr__(name: str):
-    """The repo, exporter, CAR, IPLD, gateway, keys and IPNS modules load on first use, so
-    ``pinfold add -n`` starts fast."""
-    if name in _LAZY:
-        import importlib
-
-        module_name, attr = _LAZY[name]
-        module = importlib.import_module(module_name, __name__)
-        value = module if attr is None else getattr(module, attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'pinfold' has no attribute {name!r}")
+# The repo, exporter, CAR, IPLD, gateway, keys and IPNS modules load on first use, so
+# ``pinfold add -n`` starts fast.
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "CID",

@@ -18,9 +18,10 @@ See ``docs/names.md``.
 
 from __future__ import annotations
 
-import importlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_attributes
 
 if TYPE_CHECKING:  # loaded on first use, so the CLI starts without cryptography
     from .errors import (
@@ -57,56 +58,43 @@ if TYPE_CHECKING:  # loaded on first use, so the CLI starts without cryptography
     from .validate import record_public_key, select_record, validate_record
 
 #: Each public name and the module of this package that defines it.
-_LAZY = {
-    'DEFAULT_LIFETIME': 'record',
-    'DEFAULT_TTL': 'record',
-    'DEPTH_LIMIT': 'resolve',
-    'ExpiredRecordError': 'errors',
-    'FSRecordStore': 'store',
-    'InvalidNameError': 'errors',
-    'InvalidRecordError': 'errors',
-    'IpnsError': 'errors',
-    'MAX_RECORD_SIZE': 'record',
-    'MemoryRecordStore': 'store',
-    'Name': 'name',
-    'Names': 'names',
-    'Published': 'names',
-    'Record': 'record',
-    'RecordNotFoundError': 'errors',
-    'RecordStore': 'store',
-    'RecordValidationError': 'errors',
-    'Resolution': 'resolve',
-    'ResolveError': 'errors',
-    'SequenceError': 'errors',
-    'TimeFormatError': 'timefmt',
-    'content_path': 'record',
-    'create_record': 'record',
-    'format_duration': 'timefmt',
-    'format_rfc3339nano': 'timefmt',
-    'format_validity': 'record',
-    'parse_duration': 'timefmt',
-    'parse_rfc3339': 'timefmt',
-    'record_public_key': 'validate',
-    'records_path': 'names',
-    'resolve': 'resolve',
-    'select_record': 'validate',
-    'split_ipns_path': 'name',
-    'unmarshal_record': 'record',
-    'validate_record': 'validate',
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "DEFAULT_LIFETIME": (".record", "DEFAULT_LIFETIME"),
+    "DEFAULT_TTL": (".record", "DEFAULT_TTL"),
+    "DEPTH_LIMIT": (".resolve", "DEPTH_LIMIT"),
+    "ExpiredRecordError": (".errors", "ExpiredRecordError"),
+    "FSRecordStore": (".store", "FSRecordStore"),
+    "InvalidNameError": (".errors", "InvalidNameError"),
+    "InvalidRecordError": (".errors", "InvalidRecordError"),
+    "IpnsError": (".errors", "IpnsError"),
+    "MAX_RECORD_SIZE": (".record", "MAX_RECORD_SIZE"),
+    "MemoryRecordStore": (".store", "MemoryRecordStore"),
+    "Name": (".name", "Name"),
+    "Names": (".names", "Names"),
+    "Published": (".names", "Published"),
+    "Record": (".record", "Record"),
+    "RecordNotFoundError": (".errors", "RecordNotFoundError"),
+    "RecordStore": (".store", "RecordStore"),
+    "RecordValidationError": (".errors", "RecordValidationError"),
+    "Resolution": (".resolve", "Resolution"),
+    "ResolveError": (".errors", "ResolveError"),
+    "SequenceError": (".errors", "SequenceError"),
+    "TimeFormatError": (".timefmt", "TimeFormatError"),
+    "content_path": (".record", "content_path"),
+    "create_record": (".record", "create_record"),
+    "format_duration": (".timefmt", "format_duration"),
+    "format_rfc3339nano": (".timefmt", "format_rfc3339nano"),
+    "format_validity": (".record", "format_validity"),
+    "parse_duration": (".timefmt", "parse_duration"),
+    "parse_rfc3339": (".timefmt", "parse_rfc3339"),
+    "record_public_key": (".validate", "record_public_key"),
+    "records_path": (".names", "records_path"),
+    "resolve": (".resolve", "resolve"),
+    "select_record": (".validate", "select_record"),
+    "split_ipns_path": (".name", "split_ipns_path"),
+    "unmarshal_record": (".record", "unmarshal_record"),
+    "validate_record": (".validate", "validate_record"),
+})
 
 
 def ipfs_path(repo_dir: str | os.PathLike, path: str) -> str:

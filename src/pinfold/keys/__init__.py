@@ -14,8 +14,9 @@ keystore laid out as Kubo's.
   rm, export, import, sign, verify). See ``docs/names.md``.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_attributes
 
 if TYPE_CHECKING:  # loaded on first use, so the CLI starts without cryptography
     from .base import KeyType, PrivateKey, PublicKey, is_inlined
@@ -54,62 +55,49 @@ if TYPE_CHECKING:  # loaded on first use, so the CLI starts without cryptography
     from .secp256k1 import Secp256k1PrivateKey, Secp256k1PublicKey
 
 #: Each public name and the module of this package that defines it.
-_LAZY = {
-    'ECDSAPrivateKey': 'ecdsa',
-    'ECDSAPublicKey': 'ecdsa',
-    'Ed25519PrivateKey': 'ed25519',
-    'Ed25519PublicKey': 'ed25519',
-    'FORMATS': 'formats',
-    'FSKeystore': 'keystore',
-    'InvalidKeyOptionError': 'errors',
-    'KeyExistsError': 'errors',
-    'KeyFormatError': 'errors',
-    'KeyInfo': 'keyring',
-    'KeyNotFoundError': 'errors',
-    'KeyType': 'base',
-    'Keyring': 'keyring',
-    'Keystore': 'keystore',
-    'KeystoreError': 'errors',
-    'LIBP2P_FORMAT': 'formats',
-    'MemoryKeystore': 'keystore',
-    'PEM_FORMAT': 'formats',
-    'PrivateKey': 'base',
-    'PublicKey': 'base',
-    'RSAPrivateKey': 'rsa',
-    'RSAPublicKey': 'rsa',
-    'SELF': 'keyring',
-    'SIGNED_MESSAGE_PREFIX': 'keyring',
-    'Secp256k1PrivateKey': 'secp256k1',
-    'Secp256k1PublicKey': 'secp256k1',
-    'UnsupportedKeyTypeError': 'errors',
-    'check_key_encoding': 'peerid',
-    'export_pem': 'pem',
-    'format_peer_id': 'peerid',
-    'from_crypto_key': 'marshal',
-    'from_crypto_public_key': 'marshal',
-    'generate_key': 'marshal',
-    'import_pem': 'pem',
-    'is_inlined': 'base',
-    'keystore_path': 'keyring',
-    'parse_peer_id': 'peerid',
-    'parse_private_key': 'keyring',
-    'public_key_from_peer_id': 'peerid',
-    'unmarshal_private_key': 'marshal',
-    'unmarshal_public_key': 'marshal',
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "ECDSAPrivateKey": (".ecdsa", "ECDSAPrivateKey"),
+    "ECDSAPublicKey": (".ecdsa", "ECDSAPublicKey"),
+    "Ed25519PrivateKey": (".ed25519", "Ed25519PrivateKey"),
+    "Ed25519PublicKey": (".ed25519", "Ed25519PublicKey"),
+    "FORMATS": (".formats", "FORMATS"),
+    "FSKeystore": (".keystore", "FSKeystore"),
+    "InvalidKeyOptionError": (".errors", "InvalidKeyOptionError"),
+    "KeyExistsError": (".errors", "KeyExistsError"),
+    "KeyFormatError": (".errors", "KeyFormatError"),
+    "KeyInfo": (".keyring", "KeyInfo"),
+    "KeyNotFoundError": (".errors", "KeyNotFoundError"),
+    "KeyType": (".base", "KeyType"),
+    "Keyring": (".keyring", "Keyring"),
+    "Keystore": (".keystore", "Keystore"),
+    "KeystoreError": (".errors", "KeystoreError"),
+    "LIBP2P_FORMAT": (".formats", "LIBP2P_FORMAT"),
+    "MemoryKeystore": (".keystore", "MemoryKeystore"),
+    "PEM_FORMAT": (".formats", "PEM_FORMAT"),
+    "PrivateKey": (".base", "PrivateKey"),
+    "PublicKey": (".base", "PublicKey"),
+    "RSAPrivateKey": (".rsa", "RSAPrivateKey"),
+    "RSAPublicKey": (".rsa", "RSAPublicKey"),
+    "SELF": (".keyring", "SELF"),
+    "SIGNED_MESSAGE_PREFIX": (".keyring", "SIGNED_MESSAGE_PREFIX"),
+    "Secp256k1PrivateKey": (".secp256k1", "Secp256k1PrivateKey"),
+    "Secp256k1PublicKey": (".secp256k1", "Secp256k1PublicKey"),
+    "UnsupportedKeyTypeError": (".errors", "UnsupportedKeyTypeError"),
+    "check_key_encoding": (".peerid", "check_key_encoding"),
+    "export_pem": (".pem", "export_pem"),
+    "format_peer_id": (".peerid", "format_peer_id"),
+    "from_crypto_key": (".marshal", "from_crypto_key"),
+    "from_crypto_public_key": (".marshal", "from_crypto_public_key"),
+    "generate_key": (".marshal", "generate_key"),
+    "import_pem": (".pem", "import_pem"),
+    "is_inlined": (".base", "is_inlined"),
+    "keystore_path": (".keyring", "keystore_path"),
+    "parse_peer_id": (".peerid", "parse_peer_id"),
+    "parse_private_key": (".keyring", "parse_private_key"),
+    "public_key_from_peer_id": (".peerid", "public_key_from_peer_id"),
+    "unmarshal_private_key": (".marshal", "unmarshal_private_key"),
+    "unmarshal_public_key": (".marshal", "unmarshal_public_key"),
+})
 
 __all__ = [
     "FORMATS",

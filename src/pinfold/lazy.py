@@ -1,0 +1,38 @@
+"""Package attributes that load their module on first use (PEP 562), so that importing a
+package costs only what its caller touches: ``pinfold`` itself, ``pinfold.keys`` and
+``pinfold.ipns`` (whose modules bring ``cryptography``) use it, and the CLI starts without
+loading what its command does not need.
+
+A package passes its name and a table ``{attribute: (module, name or None)}``, the module
+relative to the package, ``None`` for the module itself, and binds what comes back::
+
+    __getattr__, __dir__ = lazy_attributes(__name__, {"Keyring": (".keyring", "Keyring")})
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def lazy_attributes(package: str, table: Mapping[str, tuple[str, str | None]]
+                    ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """The module-level ``__getattr__`` and ``__dir__`` of ``package`` over ``table``: an
+    attribute's module is imported when it is first read, and the value kept in the package."""
+
+    def __getattr__(name: str) -> Any:
+        entry = table.get(name)
+        if entry is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        module_name, attr = entry
+        module = importlib.import_module(module_name, package)
+        value = module if attr is None else getattr(module, attr)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(vars(sys.modules[package])) | set(table))
+
+    return __getattr__, __dir__
