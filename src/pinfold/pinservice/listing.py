@@ -118,6 +118,8 @@ def meta_filters(text: str) -> list[MetaFilter]:
         value: Any = json.loads(text)
     except (ValueError, RecursionError):
         raise bad_request("meta must be a JSON object of strings") from None
+    if not isinstance(value, dict):  # null too: the spec's meta filter is an object
+        raise bad_request("meta must be a JSON object of strings")
     meta = parse_meta(value, "meta")
     try:
         return [MetaFilter(k, "eq", v) for k, v in meta.items()]
