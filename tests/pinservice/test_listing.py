@@ -66,6 +66,8 @@ def test_cid_status_meta_limit_and_pagination(svc):
     ([("before", "yesterday")], "RFC 3339"), ([("after", "2020-01-01")], "RFC 3339"),
     ([("meta", "{")], "meta"), ([("meta", '{"a": 1}')], "strings"), ([("meta", "[]")], "meta"),
     ([("meta", "null")], "meta"),  # schemathesis: the filter is an object, null is not one
+    ([("status", "failed,pinned,failed")], "more than once"),  # the spec's uniqueItems
+    ([("cid", "bafkqaaa,bafkqaaa")], "more than once"),
     ([("name", "a"), ("name", "b")], "more than once"),
 ])
 def test_bad_filters_are_400(svc, params, words):

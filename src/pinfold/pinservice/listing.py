@@ -77,6 +77,8 @@ def parse_list(pairs: Iterable[tuple[str, str]]) -> Query:
             raise bad_request("cid is a comma-separated list of CIDs")
         if len(texts) > MAX_CIDS:
             raise bad_request(f"cid takes at most {MAX_CIDS} CIDs")
+        if len(set(texts)) != len(texts):  # the spec's uniqueItems
+            raise bad_request("cid lists a CID more than once")
         cids = []
         for t in texts:
             try:
@@ -98,6 +100,8 @@ def parse_list(pairs: Iterable[tuple[str, str]]) -> Query:
         bad = [s for s in statuses if s not in STATUSES]
         if not statuses or bad:
             raise bad_request(f"status is a comma-separated list of {', '.join(STATUSES)}")
+        if len(set(statuses)) != len(statuses):  # the spec's uniqueItems
+            raise bad_request("status lists a status more than once")
         q.status = list(dict.fromkeys(statuses))
     if "before" in one:
         q.before = parse_time_param(one["before"], "before")
