@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from pinfold import CID, Repo
@@ -363,6 +363,9 @@ _FLAG_WORDS = st.sampled_from([
 def test_add_flag_words_anywhere(before, after):
     """``add -n`` with flag words before and after a file: the CLI's contract holds, and when
     it succeeds the printed root is the one the same words give with the file moved last."""
+    # a progress bar on stderr is what -p asks for, not a broken contract
+    assume(not any(w == "-p" or (w.startswith("--progress") and w != "--progress=false")
+                   for w in before + after))
     path = os.path.join(workspace(), "flag-words.txt")
     if not os.path.exists(path):
         with open(path, "wb") as f:

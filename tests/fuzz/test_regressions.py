@@ -252,3 +252,10 @@ def test_rfc3339_takes_only_ascii_digits():
     assert parse_rfc3339("2024-01-01T00:00:00Z") == 1704067200 * 10**9
     with pytest.raises(TimeFormatError):
         parse_rfc3339("\uff12\uff10\uff12\uff14-01-01T00:00:00Z")
+
+
+def test_add_of_a_path_with_a_nul_byte_is_one_line(tmp_path):
+    # os.stat raised ValueError ("embedded null byte") out of the importer: a traceback
+    # (found by the long run's flag-words target)
+    code, _, err = run_cli(["add", "-n", str(tmp_path / "a\x00b")])
+    assert code == 1 and "NUL byte" in err

@@ -278,6 +278,8 @@ def _stat(path: str, follow: bool) -> os.stat_result:
         if exc.errno == 40:  # ELOOP
             raise ImportSourceError(f"{path}: symlink loop") from None
         raise ImportSourceError(f"{path}: {exc.strerror}") from None
+    except ValueError:  # os.stat's "embedded null byte": no file has such a name
+        raise ImportSourceError(f"{path!r}: not a path (it holds a NUL byte)") from None
 
 
 def _attrs(st: os.stat_result, opts: PathOptions) -> tuple[int | None, Mtime | None]:
