@@ -132,6 +132,21 @@ def build(q: Query, *, scan: bool = False) -> tuple[str, list[Any], str, list[An
         if q.status:
             conds.append(f"p.status IN ({','.join('?' * len(q.status))})")
             args.extend(q.status)
+    meta_args: list[Any] = []
+    parts = [meta_condition(f, meta_args) for f in q.meta] if q.meta else []
+    return assemble(q, conds, args, parts, meta_args, scan=scan,
+                    table="pins p INDEXED BY pins_created" if scan else "pins p")
+
+
+def assemble(q: Query, conds: list[str], args: list[Any], parts: list[str],
+             meta_args: list[Any], *, scan: bool, table: str = "pins p",
+             count_alias: str = "") -> tuple[str, list[Any], str, list[Any]]:
+    """What every engine's query builder shares once it has turned the engine-specific
+    filters (CIDs, name, status) into ``conds``/``args`` and the metadata filters into
+    ``parts`` (one id-selecting statement each, their arguments in ``meta_args``): the plain
+    column filters, the metadata (intersected sets, or per-pin ``EXISTS`` when ``scan``), the
+    count and the page. ``table`` names the pins table as the page reads it; ``count_alias``
+    names the intersection where the engine needs a derived table named (PostgreSQL)."""
     for value, cond in (
         (q.type, "p.type = ?"),
         (q.network, "p.network = ?"),
@@ -145,9 +160,7 @@ def build(q: Query, *, scan: bool = False) -> tuple[str, list[Any], str, list[An
             conds.append(cond)
             args.append(value)
     only_meta = not conds
-    meta_args: list[Any] = []
-    if q.meta:
-        parts = [meta_condition(f, meta_args) for f in q.meta]
+    if parts:
         if scan:
             # per pin: its own (pin, key) rows, found by primary key
             for part in parts:
@@ -158,8 +171,8 @@ def build(q: Query, *, scan: bool = False) -> tuple[str, list[Any], str, list[An
             conds.append(f"p.id IN ({' INTERSECT '.join(parts)})")
         args.extend(meta_args)
     where = " WHERE " + " AND ".join(conds) if conds else ""
-    if q.meta and only_meta:
-        count_sql = f"SELECT COUNT(*) FROM ({' INTERSECT '.join(parts)})"
+    if parts and only_meta:
+        count_sql = f"SELECT COUNT(*) FROM ({' INTERSECT '.join(parts)}){count_alias}"
         count_args = list(meta_args)
     else:
         count_sql = f"SELECT COUNT(*) FROM pins p{where}"
@@ -171,7 +184,6 @@ def build(q: Query, *, scan: bool = False) -> tuple[str, list[Any], str, list[An
         page_args.append(q.cursor)
     page_where = " WHERE " + " AND ".join(page_conds) if page_conds else ""
     order = "ASC" if q.oldest_first else "DESC"
-    table = "pins p INDEXED BY pins_created" if scan else "pins p"
     sql = f"SELECT p.id FROM {table}{page_where} ORDER BY p.created {order}"
     if q.limit is not None:
         sql += " LIMIT ?"

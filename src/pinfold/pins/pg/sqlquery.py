@@ -23,7 +23,7 @@ from typing import Any
 
 from ..meta import MetaFilter
 from ..query import Query
-from ..sqlquery import comparison
+from ..sqlquery import assemble, comparison
 
 RegexpIds = Callable[[str, str, bool], list[str]]
 
@@ -99,46 +99,6 @@ def build(q: Query, regexp_ids: RegexpIds, *,
         conds.append("p.status = ANY(?)" if q.status else "FALSE")
         if q.status:
             args.append(list(q.status))
-    for value, cond in (
-        (q.type, "p.type = ?"),
-        (q.network, "p.network = ?"),
-        (q.group, "EXISTS (SELECT 1 FROM pin_groups g WHERE g.pin = p.id AND g.grp = ?)"),
-        (q.before, "p.created < ?"),
-        (q.after, "p.created > ?"),
-        (q.min_size, "p.size >= ?"),
-        (q.max_size, "p.size <= ?"),
-    ):
-        if value is not None:
-            conds.append(cond)
-            args.append(value)
-    only_meta = not conds
     meta_args: list[Any] = []
-    parts: list[str] = []
-    if q.meta:
-        parts = [meta_condition(f, meta_args, regexp_ids) for f in q.meta]
-        if scan:
-            for part in parts:
-                conds.append("EXISTS (" + part.replace(
-                    "FROM pin_meta m WHERE", "FROM pin_meta m WHERE m.pin = p.id AND") + ")")
-        else:
-            conds.append(f"p.id IN ({' INTERSECT '.join(parts)})")
-        args.extend(meta_args)
-    where = " WHERE " + " AND ".join(conds) if conds else ""
-    if q.meta and only_meta:
-        count_sql = f"SELECT COUNT(*) FROM ({' INTERSECT '.join(parts)}) AS matches"
-        count_args = list(meta_args)
-    else:
-        count_sql = f"SELECT COUNT(*) FROM pins p{where}"
-        count_args = list(args)
-    page_conds = list(conds)
-    page_args = list(args)
-    if q.cursor is not None:
-        page_conds.append("p.created > ?" if q.oldest_first else "p.created < ?")
-        page_args.append(q.cursor)
-    page_where = " WHERE " + " AND ".join(page_conds) if page_conds else ""
-    order = "ASC" if q.oldest_first else "DESC"
-    sql = f"SELECT p.id FROM pins p{page_where} ORDER BY p.created {order}"
-    if q.limit is not None:
-        sql += " LIMIT ?"
-        page_args.append(q.limit)
-    return sql, page_args, count_sql, count_args
+    parts = [meta_condition(f, meta_args, regexp_ids) for f in q.meta] if q.meta else []
+    return assemble(q, conds, args, parts, meta_args, scan=scan, count_alias=" AS matches")
