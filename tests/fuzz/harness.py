@@ -11,12 +11,12 @@ test inside :func:`hostile`::
 
 - :func:`target` sizes the budget: the active profile's ``max_examples`` times ``scale``
   (below 1 for a slow target, above for a cheap one). Without ``--hypothesis-profile`` the
-  fuzz suite runs the ``ci`` profile; ``long`` is the pre-release run (see conftest.py).
+  fuzz suite runs the ``fuzz`` profile; ``long`` is the pre-release run (see conftest.py).
 - :func:`hostile` is the contract: only :class:`~pinfold.PinfoldError` may leave the block
   (it is swallowed: a clear refusal is a pass), anything else fails the example; an example
   that runs past :data:`HANG_SECONDS` is stopped as a hang; one that allocates more than
   :data:`MEMORY_LIMIT` bytes at its peak fails (memory is traced in the ``long`` profile,
-  where time is cheap; in ``ci`` only when ``PINFOLD_FUZZ_MEMORY=1``).
+  where time is cheap; in ``fuzz`` only when ``PINFOLD_FUZZ_MEMORY=1``).
 - :func:`mutated` turns valid inputs into nearly valid ones (flips, cuts, splices,
   duplicated runs, boundary integers written over), which is where parsers break.
 """
@@ -42,13 +42,14 @@ HANG_SECONDS = 30
 #: The most one example may allocate at its peak (the inputs are a few kilobytes).
 MEMORY_LIMIT = 64 << 20
 
-CI, LONG = "ci", "long"
+FUZZ, LONG = "fuzz", "long"
 
 
 def profile_name() -> str:
-    """The profile the fuzz targets run under: the one loaded, or ``ci`` by default."""
+    """The profile the fuzz targets run under: the one loaded, or ``fuzz`` when the loaded
+    one is hypothesis' own (``default``, or ``ci`` when the ``CI`` variable is set)."""
     name = settings.get_current_profile_name()
-    return CI if name == "default" else name
+    return FUZZ if name in ("default", "ci") else name
 
 
 def target(scale: float = 1.0):
