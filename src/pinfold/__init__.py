@@ -20,18 +20,6 @@ from .errors import (
     PinfoldError,
     UnsupportedHashError,
 )
-from .importer import (
-    AddedEntry,
-    Entry,
-    Importer,
-    ImportOptions,
-    ImportResult,
-    ProgressEvent,
-    add,
-    cid_of,
-    cid_of_json,
-    iter_blocks,
-)
 from .lazy import lazy_attributes
 from .numbers import NumberError
 
@@ -44,11 +32,14 @@ _LAZY = {"exporter": (".exporter", None), "Repo": (".repo", "Repo"),
          "Names": (".ipns", "Names"), "access": (".access", None),
          "web": (".web", None), "pinservice": (".pinservice", None),
          "PinService": (".pinservice", "PinService"), "upload": (".upload", None),
-         "Uploads": (".upload", "Uploads")}
+         "Uploads": (".upload", "Uploads"),
+         **{name: (".importer", name) for name in (
+             "AddedEntry", "Entry", "Importer", "ImportOptions", "ImportResult",
+             "ProgressEvent", "add", "cid_of", "cid_of_json", "iter_blocks")}}
 
 
-# The repo, exporter, CAR, IPLD, gateway, keys and IPNS modules load on first use, so
-# ``pinfold add -n`` starts fast.
+# The importer, repo, exporter, CAR, IPLD, gateway, keys and IPNS modules load on first use,
+# so a command (``pinfold add -n``, ``pinfold cat``) starts with only what it needs.
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [

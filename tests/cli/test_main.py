@@ -54,3 +54,32 @@ def test_console_script_runs_as_module(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pinfold", "add", "-n", str(tmp_path / "no")],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
+
+
+def test_read_commands_load_only_what_they_need(tmp_path):
+    """`pinfold cat` of a local repo starts without the importer, the chunkers, the
+    PostgreSQL pin set, the keystore or cryptography (each costs start-up time that every
+    CLI ratio of issue 13 pays)."""
+    repo = tmp_path / "repo"
+    f = tmp_path / "f.txt"
+    f.write_bytes(b"hello world\n")
+    for argv in (["init", "--repo", str(repo)], ["add", "-Q", "--repo", str(repo), str(f)]):
+        proc = subprocess.run([sys.executable, "-m", "pinfold", *argv], capture_output=True,
+                              text=True, check=True)
+    cid = proc.stdout.strip()
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['pinfold', 'cat', '--repo', {str(repo)!r}, {cid!r}]\n"
+        "try:\n"
+        "    runpy.run_module('pinfold', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(("
+        "'pinfold.importer', 'pinfold.chunker', 'pinfold.pins.pg', 'pinfold.keys.keystore',"
+        " 'pinfold.access.', 'cryptography', 'psycopg')))\n"
+        "print(loaded, file=sys.stderr)\n"
+        "assert not loaded, loaded\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "hello world\n"

@@ -7,9 +7,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..codecs.unixfs import Mtime
-from ..importer import Importer, ImportOptions
 from .common import (
     CLIError,
     Subcommands,
@@ -27,6 +27,9 @@ from .common import (
     unsupported,
 )
 from .progress import ProgressBar
+
+if TYPE_CHECKING:
+    from ..importer import ImportOptions
 
 
 def register(sub: Subcommands) -> None:
@@ -101,6 +104,8 @@ def register(sub: Subcommands) -> None:
 
 
 def _import_options(args: argparse.Namespace) -> ImportOptions:
+    from ..importer import ImportOptions  # loaded by the commands that import, not by all
+
     mtime = None
     if args.mtime is not None:
         mtime = Mtime(args.mtime, args.mtime_nsecs or 0)
@@ -149,6 +154,8 @@ def cmd_add(args: argparse.Namespace) -> int:
                           and not args.quiet and not args.silent)
     bar = ProgressBar(_total_size(args.paths)) if show_bar else None
     progress = (lambda ev: bar.update(ev.total_bytes)) if bar else None  # type: ignore[union-attr]
+    from ..importer import Importer
+
     importer = Importer(_import_options(args), progress=progress, recursive=args.recursive)
 
     sources = []

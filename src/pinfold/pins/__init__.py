@@ -5,11 +5,15 @@
 blockstore and any pin set.
 """
 
+from ..lazy import lazy_attributes
 from .gc import collect
 from .interface import Lease, Pinner
-from .pg import PgPinSet, PgPinSetError
 from .pinset import PinSet
 from .records import GCResult, Group, Page, Pin, PinError, Problem
+
+# the PostgreSQL pin set loads when first named (a local repo's commands never load it)
+__getattr__, __dir__ = lazy_attributes(__name__, {"PgPinSet": (".pg", "PgPinSet"),
+                                                  "PgPinSetError": (".pg", "PgPinSetError")})
 
 __all__ = ["GCResult", "Group", "Lease", "Page", "PgPinSet", "PgPinSetError", "Pin", "PinError",
            "PinSet", "Pinner", "Problem", "collect"]

@@ -21,18 +21,14 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..access import Access
 from ..block import Block
 from ..blockstore import FlatFSBlockstore, MemoryBlockstore
 from ..cid import CID, DAG_PB, RAW, codec_code, get_hash
 from ..codecs.links import links_of
 from ..errors import BlockNotFoundError, InvalidOptionError, PinfoldError, UnsupportedHashError
 from ..exporter import Resolved
-from ..importer import Importer, ImportJob, ImportOptions, ImportResult
-from ..ipns import Names
-from ..keys import Keyring
 from ..pins import GCResult, Pin, PinSet, Problem, collect
 from ..pins.meta import check_meta
 from ..pins.records import check_network
@@ -41,6 +37,12 @@ from . import migrate as migrate_mod
 from .car import CarImport
 from .prefetch import Prefetcher
 from .writer import BlockWriter
+
+if TYPE_CHECKING:  # loaded on first use: a read command needs none of them
+    from ..access import Access
+    from ..importer import ImportJob, ImportOptions, ImportResult
+    from ..ipns import Names
+    from ..keys import Keyring
 
 FORMAT = "pinfold-repo"
 VERSION = 1
@@ -189,6 +191,8 @@ class Repo:
         access links, API keys, gateway tokens and rules, in ``access.sqlite``."""
         access = self.__dict__.get("_access")
         if access is None:
+            from ..access import Access
+
             access = self._access = (Access.memory() if self.path == ":memory:"
                                      else Access(self.path))
         return access
@@ -200,6 +204,8 @@ class Repo:
         get, put."""
         names = self.__dict__.get("_names")
         if names is None:
+            from ..ipns import Names
+
             names = self._names = Names.open(self.path, blocks=self)
         return names
 
@@ -240,6 +246,8 @@ class Repo:
         """Import ``source``, store its blocks and (by default) pin every top-level root
         recursively, on ``network`` (``public``, or ``private``: served only to access links
         and API keys). Blocks of an import in progress are never collected."""
+        from ..importer import Importer
+
         recursive = kwargs.pop("recursive", True)
         importer = Importer(options, progress=progress, recursive=recursive, **kwargs)
         check_meta(meta)  # bad metadata fails before any work
