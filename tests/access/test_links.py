@@ -56,6 +56,29 @@ def test_refusals_are_403_with_reasons():
         assert pairs(url)[-1][1] not in str(e.value)  # never the signature
 
 
+def test_one_spelling_per_link():
+    """A link opens only as issued: other spellings of the same values (upper-case hex in the
+    signature, a lower-case method, leading zeros in X-Date or X-Expires) are refused, so no
+    edit of a link's text opens what it opens (the first found by the long fuzz run)."""
+    import re
+
+    url = make_link(KEY, CID, 60, date=NOW)
+    check(url)
+    edits = [
+        (lambda u: re.sub(r"X-Signature=(\w+)", lambda m: "X-Signature=" + m[1].upper(), u),
+         "lower-case hex"),
+        (lambda u: u.replace("X-Method=GET", "X-Method=get"), "another method"),
+        (lambda u: u.replace("X-Date=", "X-Date=0"), "leading zeros"),
+        (lambda u: u.replace("X-Expires=", "X-Expires=00"), "leading zeros"),
+    ]
+    for edit, reason in edits:
+        edited = edit(url)
+        assert edited != url
+        with pytest.raises(AccessDenied, match=reason) as e:
+            check(edited)
+        assert e.value.status == 403
+
+
 def test_directory_link_opens_with_and_without_slash():
     url = make_link(KEY, f"/ipfs/{CID}/dir/", 60, date=NOW)
     check(url, path=f"/ipfs/{CID}/dir")

@@ -141,6 +141,8 @@ def _edited_links():
 
 @target(scale=1)
 @given(_edited_links(), st.sampled_from(["GET", "HEAD"]))
+# (the long run of 2026-12-02 found an upper-case hex digit in X-Signature opening a link:
+# test_regressions.py::test_access_link_signature_in_upper_case)
 def test_edited_links_open_nothing(path_query, method):
     repo, _, _, links = _repo()
     path, query = path_query

@@ -259,3 +259,21 @@ def test_add_of_a_path_with_a_nul_byte_is_one_line(tmp_path):
     # (found by the long run's flag-words target)
     code, _, err = run_cli(["add", "-n", str(tmp_path / "a\x00b")])
     assert code == 1 and "NUL byte" in err
+
+
+def test_access_link_signature_in_upper_case():
+    """The third long run: a HEAD link whose X-Signature had one hex digit in upper case
+    opened (bytes.fromhex reads both cases). A link opens only as issued now."""
+    from pinfold import AccessDenied, Repo
+    from pinfold.access.links import parse_query_string
+
+    repo = Repo.memory()
+    priv = str(repo.add(b"private", network="private").roots[0].cid)
+    link = repo.access.link(priv, expires="1h", method="HEAD")
+    path, _, query = link.partition("?")
+    assert repo.access.check_link("HEAD", path, parse_query_string(query))
+    head, _, sig = query.rpartition("X-Signature=")
+    letter = next(i for i, ch in enumerate(sig) if ch.isalpha())
+    edited = head + "X-Signature=" + sig[:letter] + sig[letter].upper() + sig[letter + 1:]
+    with pytest.raises(AccessDenied, match="lower-case hex"):
+        repo.access.check_link("HEAD", path, parse_query_string(edited))

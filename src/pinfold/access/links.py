@@ -135,6 +135,8 @@ def check_method(method: str) -> str:
 def _int(name: str, text: str) -> int:
     if not text.isascii() or not text.isdigit() or len(text) > _MAX_INT_DIGITS:
         raise AccessDenied(f"access link: {name} is not a whole number of seconds")
+    if text != str(int(text)):  # one spelling per link: no leading zeros
+        raise AccessDenied(f"access link: {name} has leading zeros")
     return int(text)
 
 
@@ -181,7 +183,9 @@ def verify(secrets: Iterable[bytes], method: str, path: str, link: LinkParams,
     raise :class:`AccessDenied` (403) with the reason if it does not open it."""
     if link.algorithm != ALGORITHM:
         raise AccessDenied(f"access link: unknown X-Algorithm (expected {ALGORITHM})")
-    if link.method.upper() != method.upper():
+    # one spelling per link: X-Method as issued (upper case), the signature in lower-case hex
+    # (what make_link writes), so an edited link text never opens what the issued one does
+    if link.method != method.upper():
         raise AccessDenied("access link: made for another method")
     now = time.time() if now is None else now
     if link.date > now + skew:
@@ -189,13 +193,13 @@ def verify(secrets: Iterable[bytes], method: str, path: str, link: LinkParams,
     if now > link.date + link.expires:
         raise AccessDenied("access link: expired")
     sig = link.signature
-    if len(sig) != 64 or not all(c in "0123456789abcdefABCDEF" for c in sig):
-        raise AccessDenied("access link: malformed X-Signature")
+    if len(sig) != 64 or not all(c in "0123456789abcdef" for c in sig):
+        raise AccessDenied("access link: malformed X-Signature (64 lower-case hex digits)")
     try:
         cpath = canonical_path(path)
     except AccessError:
         raise AccessDenied("access link: not a path an access link opens") from None
-    message = string_to_sign(link.method.upper(), cpath, link.date, link.expires, query)
+    message = string_to_sign(link.method, cpath, link.date, link.expires, query)
     given = bytes.fromhex(sig)
     for secret in secrets:
         h = _mac(secret)
