@@ -1,0 +1,260 @@
+"""The disk-bound CLI targets of issue 13, section 2, each beside its floor in the same run.
+
+    python benchmarks/bench_cli.py [--size-mib 1024] [--reps 5] [--backends fs,lmdb]
+                                   [--parts cat,export,import,add] [--dir DIR]
+
+Every figure is one ``python -m pinfold ...`` process (start-up counted, as a user sees it),
+timed from outside, with its peak RSS from ``wait4``. Each repetition runs every case once, in
+an order rotated from one repetition to the next, so a slow minute of this VM's disk lands on
+all of them; the table gives medians. Cases and the floor each is measured against:
+
+- ``sha256``: one core's ``hashlib.sha256`` over the file, from the page cache (the ceiling
+  cat and export are measured against: both verify every block they read);
+- ``read floor``: the same blocks read from the repo's store and hashed bare, in this
+  process, on two threads (one per core; hashlib releases the GIL): flatfs's files opened and
+  read, or LMDB's values read through one cursor per thread. What cat and export cost beyond
+  this (start-up, decoding, ordering) is pinfold's;
+- ``cat``: ``pinfold cat CID > /dev/null`` of the 1 GiB file (Kubo's defaults: 256 KiB
+  chunks, CIDv0, DAG-PB leaves);
+- ``export``: ``pinfold dag export CID > /dev/null``;
+- ``import``: ``pinfold dag import FILE.car`` into a fresh repo, fsync on, against the synced
+  write of the same blocks done bare in the same repetition: one file + fsync for lmdb, one
+  file per block + one ``syncfs`` for fs (the primitive pinfold's flatfs uses);
+- ``add``: ``pinfold add -Q FILE`` into a fresh repo, fsync on, against the same floors.
+
+Nothing is deleted until the end: every write goes to new space (on this VM's ext4, creating
+files soon after deleting many costs several times more kernel time, see RESULTS.md), so a
+run needs about six times the file size per repetition of free disk. The benchmark process
+keeps only the block sizes, not the blocks, so each child's peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import make_file, sha256_seconds  # noqa: E402
+
+PINFOLD = [sys.executable, "-m", "pinfold"]
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def run(args: list[str], *, stdout=subprocess.DEVNULL) -> tuple[float, int]:
+    """Seconds and peak RSS (KiB) of one process. The peak comes from GNU time, a small
+    process of its own: a child forked from this one would report this one's RSS too."""
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, check=False)
+    seconds = time.perf_counter() - start
+    err = proc.stderr.decode(errors="replace").strip()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {err}")
+    return seconds, int(err.splitlines()[-1])
+
+
+def output(args: list[str]) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def init(repo: str, backend: str) -> None:
+    output(PINFOLD + ["init", "--repo", repo, "--backend", backend])
+
+
+def car_sizes(car: str) -> list[int]:
+    from pinfold.car import CarReader
+
+    with CarReader(car) as reader:
+        return [len(data) for _, data in reader]
+
+
+def two_threads(work, items: list) -> None:
+    threads = [threading.Thread(target=work, args=(items[i::2],)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def read_floor(backend: str, repo: str) -> float:
+    """Every block of the repo read from its store and hashed, bare, on two threads."""
+    blocks_dir = os.path.join(repo, "blocks")
+    if backend == "lmdb":
+        import lmdb
+
+        env = lmdb.open(blocks_dir, readonly=True, lock=False, max_dbs=8, readahead=False)
+        db = env.open_db(b"blocks", create=False)
+        with env.begin(db=db) as txn:
+            keys = list(txn.cursor().iternext(keys=True, values=False))
+
+        def work(part: list[bytes]) -> None:
+            with env.begin(db=db, buffers=True) as txn:
+                cur = txn.cursor()
+                for k in part:
+                    cur.set_key(k)
+                    hashlib.sha256(bytes(cur.value())).digest()
+        start = time.perf_counter()
+        two_threads(work, keys)
+        took = time.perf_counter() - start
+        env.close()
+        return took
+    files = sorted(os.path.join(d, f) for d, _, names in os.walk(blocks_dir) for f in names
+                   if f.endswith(".data"))
+
+    def read_all(part: list[str]) -> None:
+        for path in part:
+            with open(path, "rb", buffering=0) as f:
+                hashlib.sha256(f.read()).digest()
+    start = time.perf_counter()
+    two_threads(read_all, files)
+    return time.perf_counter() - start
+
+
+def synced_write(backend: str, where: str, sizes: list[int]) -> float:
+    """The floor: the blocks' bytes made durable the simplest way the backend could (the
+    bytes written are the file's, sliced to the blocks' sizes)."""
+    os.makedirs(where)
+    payload = memoryview(DATA[0])
+    start = time.perf_counter()
+    if backend == "lmdb":
+        fd = os.open(os.path.join(where, "data"), os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            pos = 0
+            for n in sizes:
+                os.write(fd, payload[pos % len(payload):][:n])
+                pos += n
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    else:
+        dirs: set[str] = set()
+        pos = 0
+        for i, n in enumerate(sizes):
+            b = payload[pos % len(payload):][:n]
+            pos += n
+            d = os.path.join(where, f"{i % 1024:03x}")
+            if d not in dirs:
+                os.mkdir(d)
+                dirs.add(d)
+            fd = os.open(os.path.join(d, str(i)), os.O_WRONLY | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, b)
+            finally:
+                os.close(fd)
+        fd = os.open(where, os.O_RDONLY)
+        try:
+            if _libc.syncfs(fd) != 0:
+                raise OSError(ctypes.get_errno(), "syncfs")
+        finally:
+            os.close(fd)
+    return time.perf_counter() - start
+
+
+# 64 MiB of the benchmark's file, the bytes the write floors write
+DATA: list[bytes] = []
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--backends", default="fs,lmdb")
+    ap.add_argument("--parts", default="cat,export,import,add")
+    ap.add_argument("--dir", default=None, help="work directory (default: a temporary one)")
+    args = ap.parse_args()
+    backends = args.backends.split(",")
+    parts = args.parts.split(",")
+    base = tempfile.mkdtemp(prefix="bench-cli-", dir=args.dir)
+    try:
+        src = os.path.join(base, "data.bin")
+        size = args.size_mib << 20
+        make_file(src, size)
+        with open(src, "rb") as f:
+            DATA.append(f.read(64 << 20))
+        cid = car = ""
+        for backend in backends:
+            repo = os.path.join(base, f"read-{backend}")
+            init(repo, backend)
+            cid = output(PINFOLD + ["add", "-Q", "--repo", repo, src])
+        car = os.path.join(base, "data.car")
+        with open(car, "wb") as f:
+            run(PINFOLD + ["dag", "export", "--repo", repo, cid], stdout=f)
+        sizes = car_sizes(car)
+        nbytes = sum(sizes)
+        print(f"{args.size_mib} MiB file, CID {cid}: {len(sizes)} blocks, {nbytes} bytes of"
+              f" blocks, CAR {os.path.getsize(car)} bytes; {args.reps} reps, medians")
+
+        cases: list[tuple[str, object]] = [("sha256", lambda: (sha256_seconds(src), 0))]
+        serial = iter(range(1 << 30))  # every write goes to a new directory
+        for backend in backends:
+            repo = os.path.join(base, f"read-{backend}")
+            fresh = os.path.join(base, f"write-{backend}-")
+            floor = os.path.join(base, f"floor-{backend}-")
+            if "cat" in parts or "export" in parts:
+                cases.append((f"read-floor {backend}", lambda b=backend, r=repo: (
+                    read_floor(b, r), 0)))
+            if "cat" in parts:
+                cases.append((f"cat {backend}", lambda r=repo: run(
+                    PINFOLD + ["cat", "--repo", r, cid])))
+            if "export" in parts:
+                cases.append((f"export {backend}", lambda r=repo: run(
+                    PINFOLD + ["dag", "export", "--repo", r, cid])))
+            if "import" in parts or "add" in parts:
+                cases.append((f"floor {backend}", lambda b=backend, f=floor: (
+                    synced_write(b, f"{f}{next(serial)}", sizes), 0)))
+            if "import" in parts:
+                def do_import(b=backend, r=fresh):
+                    r = f"{r}{next(serial)}"
+                    init(r, b)
+                    return run(PINFOLD + ["dag", "import", "--repo", r, car])
+                cases.append((f"import {backend}", do_import))
+            if "add" in parts:
+                def do_add(b=backend, r=fresh):
+                    r = f"{r}{next(serial)}"
+                    init(r, b)
+                    return run(PINFOLD + ["add", "-Q", "--repo", r, src])
+                cases.append((f"add {backend}", do_add))
+
+        times: dict[str, list[float]] = {name: [] for name, _ in cases}
+        rss: dict[str, int] = {name: 0 for name, _ in cases}
+        for rep in range(args.reps):
+            k = rep % len(cases)
+            for name, fn in cases[k:] + cases[:k]:
+                seconds, peak = fn()
+                times[name].append(seconds)
+                rss[name] = max(rss[name], peak)
+            print(f"rep {rep + 1}: " + ", ".join(f"{n} {t[-1]:.2f}" for n, t in times.items()),
+                  flush=True)
+        med = {name: statistics.median(t) for name, t in times.items()}
+        sha = med["sha256"]
+        print()
+        print("| case | median s | MB/s | ratio | against | peak RSS MiB |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for name, _ in cases:
+            kind, _, backend = name.partition(" ")
+            if kind in ("sha256", "cat", "export"):
+                ref, against = sha, "sha256"
+            elif kind in ("floor", "read-floor"):
+                ref, against = (sha, "sha256") if kind == "read-floor" else (None, "")
+            else:
+                ref, against = med[f"floor {backend}"], f"floor {backend}"
+            ratio = f"{ref / med[name]:.2f}x" if ref and name != "sha256" else ""
+            mem = f"{rss[name] / 1024:.0f}" if rss[name] else ""
+            print(f"| {name} | {med[name]:.2f} | {size / med[name] / 1e6:.0f} | {ratio} |"
+                  f" {against} | {mem} |")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
