@@ -112,6 +112,32 @@ def test_cat_ranges(layout, size, offset, length):
     assert cat_bytes(blocks, root, offset, length) == expected
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    layout=st.sampled_from(sorted(LAYOUTS)),
+    size=st.sampled_from([0, 1000, 3999, 40_000]) | st.integers(0, 30_000),
+    offset=st.integers(0, 32_000),
+    length=st.none() | st.integers(0, 32_000),
+)
+def test_cat_with_buffers_reads_the_same_bytes(layout, size, offset, length):
+    """``buffers=True`` hands out views into the blocks instead of copies: the same bytes,
+    in the same pieces."""
+    blocks, root, data = built_file(layout, size)
+    offset = min(offset, size + 10)
+    copies = list(cat(blocks, root, offset, length))
+    views = list(cat(blocks, root, offset, length, buffers=True))
+    assert [bytes(v) for v in views] == copies
+    assert b"".join(views) == b"".join(copies)
+    assert all(type(c) is bytes for c in copies)
+
+
+def test_cat_with_buffers_does_not_copy_dag_pb_leaves():
+    blocks, root, data = built_file("balanced", 70_000)
+    pieces = list(cat(blocks, root, buffers=True))
+    assert len(pieces) > 1 and all(type(p) is memoryview for p in pieces)
+    assert b"".join(pieces) == data
+
+
 @pytest.mark.parametrize("layout", ["balanced", "balanced-raw", "trickle", "trickle-raw-v1"])
 def test_ranged_read_fetches_one_root_to_leaf_path(layout):
     blocks, result = build(rand(100_000), **LAYOUTS[layout])

@@ -66,7 +66,8 @@ def cmd_cat(args: argparse.Namespace) -> int:
 
     with open_repo(args) as repo:
         stdout = sys.stdout.buffer
-        for chunk in cat(repo, repo.ipfs_path(args.path), offset=args.offset, length=args.length):
+        for chunk in cat(repo, repo.ipfs_path(args.path), offset=args.offset, length=args.length,
+                         buffers=True):
             stdout.write(chunk)
         stdout.flush()
     return 0

@@ -42,8 +42,13 @@ def _kind_name(node: Node) -> str:
     return "directory" if node.is_dir else node.kind
 
 
-def read(blocks: BlockGetter, root: Node, start: int, end: int) -> Iterator[bytes]:
+def read(blocks: BlockGetter, root: Node, start: int, end: int, *,
+         buffers: bool = False) -> Iterator[bytes]:
     """Stream the bytes ``[start, end)`` of the file rooted at ``root`` (already fetched).
+
+    ``buffers=True`` yields a leaf's data as a ``memoryview`` into its block instead of a
+    copy (for a writer that hands each piece straight to ``write``: a 256 KiB copy a leaf
+    was ~10% of ``pinfold cat``).
 
     Children whose byte range (from the parent's UnixFS ``blocksizes``) lies outside the
     range are skipped without being fetched, so a small read of a large file fetches one
@@ -54,8 +59,8 @@ def read(blocks: BlockGetter, root: Node, start: int, end: int) -> Iterator[byte
     """
     prefetch = getattr(blocks, "prefetch", None)
     if prefetch is None:
-        return _read(blocks, root, start, end, None)
-    return _with_read_ahead(blocks, _read(blocks, root, start, end, prefetch))
+        return _read(blocks, root, start, end, None, buffers)
+    return _with_read_ahead(blocks, _read(blocks, root, start, end, prefetch, buffers))
 
 
 def _with_read_ahead(blocks: BlockGetter, chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -70,15 +75,15 @@ def _with_read_ahead(blocks: BlockGetter, chunks: Iterator[bytes]) -> Iterator[b
 
 
 def _read(blocks: BlockGetter, root: Node, start: int, end: int,
-          prefetch) -> Iterator[bytes]:
+          prefetch, buffers: bool) -> Iterator[bytes]:
     pending: list[tuple[CID, int, int]] = []  # (cid, absolute offset, declared size)
     # a store may read ahead (Repo.prefetch): told which children come next, in order
-    node: Node | bytes = root  # bytes: the data of a leaf (_child checked it)
+    node: Node | bytes | memoryview = root  # bytes or a view: a leaf's data (_child checked it)
     base = 0
     checked_file_size(root)
     while True:
-        if type(node) is bytes or node.fs is None:
-            data = node if type(node) is bytes else node.block
+        if not isinstance(node, Node) or node.fs is None:
+            data = node if not isinstance(node, Node) else node.block
             lo, hi = max(start - base, 0), min(end - base, len(data))
             if lo < hi:
                 yield data if (lo, hi) == (0, len(data)) else data[lo:hi]
@@ -102,17 +107,18 @@ def _read(blocks: BlockGetter, root: Node, start: int, end: int,
         if not pending:
             return
         cid, base, expected = pending.pop()
-        node = _child(blocks, cid, node, expected)
+        node = _child(blocks, cid, node, expected, buffers)
 
 
-def _child(blocks: BlockGetter, cid: CID, parent: Node, expected: int) -> Node | bytes:
+def _child(blocks: BlockGetter, cid: CID, parent: Node, expected: int,
+           buffers: bool = False) -> Node | bytes | memoryview:
     """Fetch a child of ``parent`` that should hold ``expected`` bytes of the file: a node,
-    or for a leaf its data (bytes)."""
+    or for a leaf its data (bytes, or with ``buffers`` a view into the block)."""
     block = fetch(blocks, cid)
     if cid.codec_code == RAW and len(block) == expected:
         return block
     if cid.codec_code == DAG_PB:
-        data = _leaf_data(block, expected)
+        data = _leaf_data(block, expected, buffers)
         if data is not None:
             return data
     return checked_child(decode(cid, block), parent, expected)
@@ -144,7 +150,7 @@ def _leaf_frames(size: int) -> tuple[bytes, bytes, bytes]:
     return head, raw_head, tail
 
 
-def _leaf_data(block: bytes, size: int) -> bytes | None:
+def _leaf_data(block: bytes, size: int, buffers: bool = False) -> bytes | memoryview | None:
     """The data of a DAG-PB leaf holding ``size`` bytes, if ``block`` is framed exactly as
     importers write one (else None: decode it in full). The frame fixes every field, so this is
     what decoding would give, in one copy instead of three (the hot path of reading a file
@@ -155,12 +161,14 @@ def _leaf_data(block: bytes, size: int) -> bytes | None:
         return None
     if not (block.startswith(head) or block.startswith(raw_head)):
         return None
-    return block[n : n + size]
+    return memoryview(block)[n : n + size] if buffers else block[n : n + size]
 
 
 def cat(blocks: BlockGetter, path: IPFSPath, offset: int = 0,
-        length: int | None = None) -> Iterator[bytes]:
+        length: int | None = None, *, buffers: bool = False) -> Iterator[bytes]:
     """Stream the bytes of the file at ``path``, from ``offset``, at most ``length`` bytes.
+    ``buffers=True``: pieces may be ``memoryview`` objects into the blocks (no copy; for
+    a caller that writes each piece out, as ``pinfold cat`` does).
 
     Arguments are checked, the path resolved and the file's root block fetched before this
     returns, so those errors are raised here; block errors deeper in the file are raised while
@@ -179,7 +187,7 @@ def cat(blocks: BlockGetter, path: IPFSPath, offset: int = 0,
     end = size if length is None else min(size, offset + length)
     if offset >= end:
         return iter(())
-    return read(blocks, root, offset, end)
+    return read(blocks, root, offset, end, buffers=buffers)
 
 
 def cat_bytes(blocks: BlockGetter, path: IPFSPath, offset: int = 0,

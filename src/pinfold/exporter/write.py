@@ -98,7 +98,7 @@ class _Writer:
         fd = os.open(name, _O_FILE, 0o600 if mode else 0o666, dir_fd=dir_fd)
         with open(fd, "wb") as f:
             if size:
-                for chunk in read(self.blocks, node, 0, size):
+                for chunk in read(self.blocks, node, 0, size, buffers=True):
                     f.write(chunk)
             f.flush()
             _apply_attrs(f.fileno(), node.fs, self.mask)
