@@ -65,3 +65,32 @@ def test_errors_have_the_specs_shape(psa):
     assert r.status_code == 404 and r.json()["error"]["reason"] == "NOT_FOUND"
     r = c.post("/pins", content=b"[" * 2_000_000, headers=psa.write)
     assert r.status_code == 413 or r.status_code == 400
+
+
+def test_a_page_on_another_origin_may_call_the_api(psa):
+    """Preflight and answers carry CORS headers (``*`` while the gateway rules list no
+    origins; the origin itself once they do); a listed-out origin is refused with 403."""
+    c = psa.client
+    pre = c.options("/pins", headers={"Origin": "https://dapp.example",
+                                      "Access-Control-Request-Method": "GET",
+                                      "Access-Control-Request-Headers": "authorization"})
+    assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "*"
+    assert "Authorization" in pre.headers["access-control-allow-headers"]
+    assert {"GET", "POST"} <= set(pre.headers["access-control-allow-methods"].split(", "))
+    pre = c.options("/pins/x", headers={"Origin": "https://dapp.example",
+                                        "Access-Control-Request-Method": "DELETE"})
+    assert "DELETE" in pre.headers["access-control-allow-methods"]
+    r = c.get("/pins", headers={**psa.read, "Origin": "https://dapp.example"})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
+    psa.repo.access.set_rules(allow_origins=["https://dapp.example"])
+    r = c.get("/pins", headers={**psa.read, "Origin": "https://dapp.example"})
+    assert r.headers["access-control-allow-origin"] == "https://dapp.example"
+    r = c.post("/pins", json={"cid": "bafkqaaa"},
+               headers={**psa.write, "Origin": "https://evil.example"})
+    assert r.status_code == 403 and r.json()["error"]["reason"] == "FORBIDDEN"
+    assert psa.repo.pins.list() == []
+    assert c.options("/pins", headers={"Origin": "https://evil.example",
+                                       "Access-Control-Request-Method": "GET"}
+                     ).status_code == 403
+    # Kubo and other servers name no origin: served as before
+    assert c.get("/pins", headers=psa.read).status_code == 200

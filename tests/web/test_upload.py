@@ -108,6 +108,33 @@ def test_presigned_url_once_with_its_own_name(app):
     assert len(app.repo.pins.list()) == 1
 
 
+def test_presigned_url_from_another_origin(app):
+    """A page elsewhere may upload (CORS: preflight and answer), unless the gateway rules
+    list origins and its own is not among them: then 403 before the URL is used."""
+    url = _sign(app, expires=600, max_file_size=1000)
+    path = url[len(app.url):]
+    pre = app.client.options(path, headers={"Origin": "https://dapp.example",
+                                            "Access-Control-Request-Method": "POST"})
+    assert pre.status_code == 204
+    assert pre.headers["access-control-allow-origin"] == "*"
+    assert "POST" in pre.headers["access-control-allow-methods"]
+    app.repo.access.set_rules(allow_origins=["https://dapp.example"])
+    evil = _post(app, url, [("file", "a.txt", "text/plain", b"from evil")],
+                 {"Origin": "https://evil.example"})
+    assert evil.status_code == 403 and "evil.example" in evil.json()["error"]["details"]
+    assert "access-control-allow-origin" not in evil.headers
+    assert app.repo.pins.list() == []
+    ok = _post(app, url, [("file", "a.txt", "text/plain", b"from the dapp")],
+               {"Origin": "https://dapp.example"})
+    assert ok.status_code == 200, ok.text  # the refusal did not use the URL up
+    assert ok.headers["access-control-allow-origin"] == "https://dapp.example"
+    assert "Origin" in ok.headers["vary"]
+    assert ok.json()["data"]["cid"] == str(cid_of(b"from the dapp"))
+    # a keyed upload from a server names no origin and is not refused by the list
+    r = _post(app, "/upload", [("file", "b.txt", "text/plain", b"server side")], app.write)
+    assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+
+
 def test_altered_presigned_url_is_refused(app):
     url = _sign(app, expires=600, max_file_size=10)
     tampered = url.replace("X-Signature=", "X-Signature=0") [: len(url)]

@@ -50,3 +50,47 @@ def test_browser_uploads_through_a_presigned_url(tmp_path, serve, gw_repo, capsy
     page.click("#send")
     page.wait_for_function("document.getElementById('status').textContent.startsWith('refused')")
     assert "used already" in page.evaluate("() => document.getElementById('status').textContent")
+
+
+def test_browser_uploads_from_a_page_on_another_origin(tmp_path, serve, gw_repo, capsys,
+                                                      browser_page):  # noqa: F811
+    """The page comes from one server (an origin of its own: another port) and posts to a
+    presigned URL of another, as a dApp posts to its pinning service: the browser reads the
+    answer only because the upload route sends CORS headers. Once the gateway rules list
+    origins without the page's, the browser's upload is refused before the URL is used."""
+    image = tmp_path / "photo.png"
+    image.write_bytes(png(6, 3, (90, 20, 200)))
+    assert main(["add", "-n", "-Q", str(image)]) == 0
+    expected = _last_line(capsys)
+    api = serve(gw_repo, create_app(gw_repo, routes=upload_routes()))
+    site = serve(gw_repo, create_app(gw_repo, routes=upload_routes()))
+    assert main(["upload", "sign", "--repo", gw_repo.path, "--expires", "10m",
+                 "--base-url", api.url]) == 0
+    url = _last_line(capsys)
+    page = browser_page
+    done = ("document.getElementById('status').dataset.cid"
+            " || document.getElementById('status').textContent.startsWith('refused')"
+            " || document.getElementById('status').textContent.startsWith('fail')")
+    # listed out: the page's origin is not the one the rules allow
+    assert main(["gateway", "rules", "--repo", gw_repo.path,
+                 "--allow-origin", "https://dapp.example"]) == 0
+    assert page.goto(f"{site.url}/upload/page#{quote(url, safe='')}").status == 200
+    page.set_input_files("#file", str(image))
+    page.click("#send")
+    page.wait_for_function(done)
+    assert page.evaluate("() => document.getElementById('status').textContent"
+                         ).startswith("fail")  # 403 without CORS headers: unreadable
+    assert gw_repo.pins.list() == []
+    # allowed: the same URL (not used up by the refusal) works from the page
+    assert main(["gateway", "rules", "--repo", gw_repo.path, "--clear"]) == 0
+    assert main(["gateway", "rules", "--repo", gw_repo.path, "--allow-origin", site.url]) == 0
+    page.goto("about:blank")  # a new load of the page, not a same-document navigation
+    assert page.goto(f"{site.url}/upload/page#{quote(url, safe='')}").status == 200
+    page.set_input_files("#file", str(image))
+    page.click("#send")
+    page.wait_for_function(done)
+    status = page.evaluate("() => document.getElementById('status').textContent")
+    assert page.evaluate("() => document.getElementById('status').dataset.cid") == expected, \
+        status
+    assert page.evaluate("() => document.getElementById('shown').naturalWidth") == 6
+    assert [str(p.cid) for p in gw_repo.pins.list()] == [expected]

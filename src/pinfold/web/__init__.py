@@ -11,6 +11,9 @@ routes share.
 - :func:`require_key(request, scope) <require_key>`: authenticate a request's Bearer key for
   a scope: the :class:`~pinfold.access.ApiKey`, or a JSON 401/403 response to return.
 - :func:`get_repo(request) <get_repo>`: the repo the app serves.
+- :func:`api_route(path, endpoint, methods) <api_route>`: a route of an API beside the
+  gateway, with CORS as the gateway rules' origin list allows (preflights, headers, 403 for
+  a listed-out origin); the pinning and upload routes are made with it.
 - :func:`decide` (:mod:`pinfold.web.policy`): the rules applied to one request, without
   Starlette (for other frameworks).
 - :func:`pinning_routes` (:mod:`pinfold.web.pins`): the IPFS Pinning Service API, and
@@ -19,10 +22,10 @@ routes share.
   (docs/pinning-api.md).
 """
 
-from .app import create_app, get_repo, require_key
+from .app import api_route, create_app, get_repo, require_key
 from .pins import pinning_routes
 from .policy import Decision, decide
 from .upload import upload_routes
 
-__all__ = ["Decision", "create_app", "decide", "get_repo", "pinning_routes", "require_key",
-           "upload_routes"]
+__all__ = ["Decision", "api_route", "create_app", "decide", "get_repo", "pinning_routes",
+           "require_key", "upload_routes"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,10 +13,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from ..access import ApiKey
+from ..access import ApiKey, check_origin, request_origin
 from ..errors import AccessDenied
 from ..gateway import handle
-from .policy import PRIVATE_CACHE, bearer, decide, redact, redirect_location
+from .policy import (
+    API_CORS_EXPOSE,
+    API_CORS_HEADERS,
+    PRIVATE_CACHE,
+    bearer,
+    cors_headers,
+    decide,
+    redact,
+    redirect_location,
+)
 
 log = logging.getLogger("pinfold.web")
 
@@ -68,6 +77,42 @@ async def require_key(request: Request, scope: str, *,
         return await run_in_threadpool(repo.access.check_key, secret, scope, count=count)
     except AccessDenied as exc:
         return _failure(exc.status, exc.reason)
+
+
+def api_route(path: str, endpoint: Callable[[Request], Awaitable[Response]],
+              methods: Sequence[str]) -> Route:
+    """A route of an API mounted beside the gateway (pins, uploads), open to pages on other
+    origins as the repo's gateway rules allow (docs/access.md): a preflight ``OPTIONS`` is
+    answered 204, and every answer to a request that names an origin carries
+    ``Access-Control-Allow-Origin`` (``*`` while the rules list no origins). Once they list
+    some, a request naming another origin is refused with 403 before ``endpoint`` runs, so
+    a page elsewhere cannot spend a presigned URL. A request that names no origin (Kubo,
+    curl, a server) is not a browser's and is served as it is. The IP allowlist and gateway
+    tokens stay the gateway's: these routes authenticate with keys and signatures, as
+    Pinata's API does."""
+    allowed = ", ".join([*methods, "OPTIONS"])
+
+    async def with_cors(request: Request) -> Response:
+        origin = request_origin(request.headers.get("origin"), request.headers.get("referer"))
+        headers: list[tuple[str, str]] = []
+        if origin is not None:
+            rules = await run_in_threadpool(get_repo(request).access.rules)
+            try:
+                check_origin(rules, origin)
+            except AccessDenied as exc:
+                resp = _failure(403, exc.reason)
+                resp.headers["Vary"] = "Origin"
+                return resp
+            headers = cors_headers(rules, origin, methods=allowed,
+                                   allow_headers=API_CORS_HEADERS, expose=API_CORS_EXPOSE)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": allowed, **dict(headers)})
+        resp = await endpoint(request)
+        for k, v in headers:
+            resp.headers[k] = v
+        return resp
+
+    return Route(path, with_cors, methods=[*methods, "OPTIONS"])
 
 
 def _text(status: int, reason: str, method: str, headers: list[tuple[str, str]]) -> Response:

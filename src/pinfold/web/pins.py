@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from ..errors import PinfoldError
 from ..pinservice import PinService, PinServiceError
 from ..upload import UploadError
-from .app import get_repo, require_key
+from .app import api_route, get_repo, require_key
 from .body import read_limited
 
 MAX_BODY = 1 << 20  # a Pin object (1000 meta keys of 255 bytes and more fit)
@@ -90,5 +90,5 @@ def pinning_routes(*, delegates: Sequence[str] = ()) -> list[BaseRoute]:
 
         return await run(request, "files:write", replace, 202)
 
-    return [Route("/pins", pins, methods=["GET", "POST"]),
-            Route("/pins/{requestid}", pin, methods=["GET", "POST", "DELETE"])]
+    return [api_route("/pins", pins, ["GET", "POST"]),
+            api_route("/pins/{requestid}", pin, ["GET", "POST", "DELETE"])]

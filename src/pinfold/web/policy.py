@@ -33,6 +33,9 @@ CORS_HEADERS = ("Authorization, Range, If-None-Match, If-Range, Accept, Cache-Co
                 f" Service-Worker, {TOKEN_HEADER}")
 CORS_EXPOSE = ("Content-Range, Content-Length, Content-Type, Content-Disposition, Etag,"
                " X-Ipfs-Path, X-Ipfs-Roots, X-Content-Type-Options, Accept-Ranges")
+#: What the API routes (pins, uploads) allow a page on another origin to send and read.
+API_CORS_HEADERS = "Authorization, Content-Type"
+API_CORS_EXPOSE = "Content-Length, Content-Type"
 PRIVATE_CACHE = "private, no-store"
 
 
@@ -71,10 +74,14 @@ def bearer(value: str | None) -> str | None:
     return cred.strip()
 
 
-def _cors(rules: Any, origin: str | None) -> list[tuple[str, str]]:
-    base = [("Access-Control-Allow-Methods", CORS_METHODS),
-            ("Access-Control-Allow-Headers", CORS_HEADERS),
-            ("Access-Control-Expose-Headers", CORS_EXPOSE)]
+def cors_headers(rules: Any, origin: str | None, *, methods: str = CORS_METHODS,
+                 allow_headers: str = CORS_HEADERS,
+                 expose: str = CORS_EXPOSE) -> list[tuple[str, str]]:
+    """The CORS headers of an answer to a request from ``origin``: every origin may read
+    when the rules list none (``*``), else only a listed one (named, with ``Vary: Origin``)."""
+    base = [("Access-Control-Allow-Methods", methods),
+            ("Access-Control-Allow-Headers", allow_headers),
+            ("Access-Control-Expose-Headers", expose)]
     if not rules.allow_origins:
         return [("Access-Control-Allow-Origin", "*"), *base]
     if origin is not None and origin in rules.allow_origins:
@@ -127,7 +134,7 @@ def decide(repo: Any, method: str, path: str, raw_path: bytes, query_string: str
         rules = access.rules()
         one = {k.lower(): v for k, v in items}
         origin = request_origin(one.get("origin"), one.get("referer"))
-        d.headers = _cors(rules, origin)
+        d.headers = cors_headers(rules, origin)
         client = client_address(rules, peer, header_list(items, "x-forwarded-for"))
         check_address(rules, client)
         check_origin(rules, origin)
@@ -190,4 +197,4 @@ def redact(target: str) -> str:
     return path + "?" + "&".join(out)
 
 
-__all__ = ["Decision", "bearer", "decide", "redact", "redirect_location"]
+__all__ = ["Decision", "bearer", "cors_headers", "decide", "redact", "redirect_location"]

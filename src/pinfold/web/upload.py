@@ -24,7 +24,7 @@ from ..errors import PinfoldError
 from ..importer import ImportOptions
 from ..upload import UploadError, Uploads
 from ..upload.uploader import MAX_JSON_BYTES
-from .app import get_repo, require_key
+from .app import api_route, get_repo, require_key
 from .body import BodyStream, read_limited
 
 _CODES = {400: "BAD_REQUEST", 403: "FORBIDDEN", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE",
@@ -92,9 +92,9 @@ def upload_routes(*, options: ImportOptions | None = None,
         return HTMLResponse(PAGE, headers={"Cache-Control": "no-store",
                                            "Referrer-Policy": "no-referrer"})
 
-    return [Route("/upload", upload, methods=["POST"]),
-            Route("/upload/json", upload_json, methods=["POST"]),
-            Route("/upload/signed", upload_signed, methods=["POST"]),
+    return [api_route("/upload", upload, ["POST"]),
+            api_route("/upload/json", upload_json, ["POST"]),
+            api_route("/upload/signed", upload_signed, ["POST"]),
             Route("/upload/page", page, methods=["GET"])]
 
 
