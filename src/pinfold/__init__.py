@@ -22,8 +22,7 @@ from .errors import (
 )
 from .lazy import lazy_attributes
 from .numbers import NumberError
-
-__version__ = "0.1.0"
+from .version import __version__
 
 _LAZY = {"exporter": (".exporter", None), "Repo": (".repo", "Repo"),
          "RepoError": (".repo", "RepoError"), "car": (".car", None), "ipld": (".ipld", None),

@@ -11,8 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
 from ..errors import PinfoldError
+from ..version import __version__
 from .common import Parser, esc_name
 from .registry import COMMANDS
 

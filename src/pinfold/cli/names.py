@@ -15,6 +15,7 @@ from .common import (
     esc_name,
     flag_value,
     nonneg_int,
+    open_repo,
     repo_options,
     repo_path,
 )
@@ -131,13 +132,11 @@ def _duration(text: str, what: str | None) -> int:
 
 
 def cmd_name_publish(args: argparse.Namespace) -> int:
-    from ..repo import Repo
-
     lifetime = None if args.lifetime is None else _duration(args.lifetime, "lifetime")
     ttl = None if args.ttl is None else _duration(args.ttl, None)
     resolve = flag_value(args, "resolve", True)
-    with Repo(repo_path(args)) as repo:
-        published = ipns.Names.open(repo.path, blocks=repo).publish(
+    with open_repo(args) as repo:
+        published = repo.names.publish(
             args.path, args.key, lifetime=lifetime, validity=args.validity, ttl=ttl,
             sequence=args.sequence, v1_compatible=flag_value(args, "v1compat", True),
             resolve=resolve)

@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .. import __version__, ipld
+from .. import ipld
 from ..block import BlockGetter, fetch
 from ..car import car_v1
 from ..cid import CID, DAG_CBOR, DAG_JSON, DAG_PB, RAW
@@ -36,6 +36,7 @@ from ..exporter.listing import dir_links
 from ..exporter.node import Node, checked_file_size, decode
 from ..exporter.paths import lookup
 from ..exporter.scope import SCOPES
+from ..version import __version__
 from . import negotiate as ng
 from .ipns import NameResolver, serve_ipns
 from .sniff import SNIFF_LEN, content_type, guess_type
