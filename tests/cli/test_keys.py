@@ -143,3 +143,23 @@ def test_key_flags_before_and_after_the_names(repo, capsys, tmp_path):
     assert code == 0 and "b" in out
     code, out, _ = run(capsys, "key", "rm", "b", "-l", "--repo", path)
     assert code == 0 and out.startswith("k") and out.split()[1] == "b"
+
+
+def test_a_repo_older_than_the_keystore_gets_its_self_key_on_first_use(repo, capsys):
+    """A repo made before keys existed has no keystore: the first key command makes ``self``
+    (0400 in a 0700 directory), later ones find the same key, and publishing uses it."""
+    import shutil
+
+    path, root = repo
+    ks = os.path.join(path, "keystore")
+    shutil.rmtree(ks)
+    code, out, _ = run(capsys, "key", "ls", "-l", "--repo", path)
+    assert code == 0
+    self_id, name = out.split()
+    assert name == "self" and self_id.startswith("k51")
+    assert os.listdir(ks) == ["key_onswyzq"]
+    assert stat.S_IMODE(os.stat(ks).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(os.path.join(ks, "key_onswyzq")).st_mode) == 0o400
+    assert run(capsys, "key", "ls", "-l", "--repo", path)[1] == out
+    code, out, _ = run(capsys, "name", "publish", "--repo", path, f"/ipfs/{root}")
+    assert (code, out) == (0, f"Published to {self_id}: /ipfs/{root}\n")
