@@ -211,18 +211,13 @@ def main() -> int:
             if "import" in parts or "add" in parts:
                 cases.append((f"floor {backend}", lambda b=backend, f=floor: (
                     synced_write(b, f"{f}{next(serial)}", sizes), 0)))
-            if "import" in parts:
-                def do_import(b=backend, r=fresh):
-                    r = f"{r}{next(serial)}"
-                    init(r, b)
-                    return run(PINFOLD + ["dag", "import", "--repo", r, car])
-                cases.append((f"import {backend}", do_import))
-            if "add" in parts:
-                def do_add(b=backend, r=fresh):
-                    r = f"{r}{next(serial)}"
-                    init(r, b)
-                    return run(PINFOLD + ["add", "-Q", "--repo", r, src])
-                cases.append((f"add {backend}", do_add))
+            for part, words in (("import", ["dag", "import", car]), ("add", ["add", "-Q", src])):
+                if part in parts:
+                    def into_new_repo(b=backend, r=fresh, words=words):
+                        r = f"{r}{next(serial)}"
+                        init(r, b)
+                        return run(PINFOLD + [*words, "--repo", r])
+                    cases.append((f"{part} {backend}", into_new_repo))
 
         times: dict[str, list[float]] = {name: [] for name, _ in cases}
         rss: dict[str, int] = {name: 0 for name, _ in cases}

@@ -83,3 +83,28 @@ def test_read_commands_load_only_what_they_need(tmp_path):
                           check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "hello world\n"
+
+
+def test_add_only_hash_loads_no_repo(tmp_path):
+    """`pinfold add -n` computes CIDs without a repo: it starts without the pin set, gc,
+    the blockstores and the DAG-CBOR/JSON codecs (36 modules, ~40 ms a process, loaded once
+    through the metadata parser's import of pinfold.pins.meta)."""
+    f = tmp_path / "f.txt"
+    f.write_bytes(b"hello world\n")
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['pinfold', 'add', '-n', '-Q', {str(f)!r}]\n"
+        "try:\n"
+        "    runpy.run_module('pinfold', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(("
+        "'pinfold.pins.pinset', 'pinfold.pins.gc', 'pinfold.pins.pg', 'pinfold.blockstore',"
+        " 'pinfold.repo', 'pinfold.codecs.dagcbor', 'cbor2', 'lmdb', 'sqlite3',"
+        " 'cryptography')))\n"
+        "print(loaded, file=sys.stderr)\n"
+        "assert not loaded, loaded\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o\n"

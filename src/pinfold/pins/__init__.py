@@ -6,14 +6,18 @@ blockstore and any pin set.
 """
 
 from ..lazy import lazy_attributes
-from .gc import collect
-from .interface import Lease, Pinner
-from .pinset import PinSet
-from .records import GCResult, Group, Page, Pin, PinError, Problem
 
-# the PostgreSQL pin set loads when first named (a local repo's commands never load it)
-__getattr__, __dir__ = lazy_attributes(__name__, {"PgPinSet": (".pg", "PgPinSet"),
-                                                  "PgPinSetError": (".pg", "PgPinSetError")})
+# every name loads its module when first used: the CLI's metadata parsing imports
+# pinfold.pins.meta, and `add -n` must not pay for the pin set, gc and their codecs (36
+# modules, ~40 ms a process); a local repo's commands never load the PostgreSQL pin set
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "collect": (".gc", "collect"),
+    "Lease": (".interface", "Lease"), "Pinner": (".interface", "Pinner"),
+    "PinSet": (".pinset", "PinSet"),
+    **{name: (".records", name)
+       for name in ("GCResult", "Group", "Page", "Pin", "PinError", "Problem")},
+    "PgPinSet": (".pg", "PgPinSet"), "PgPinSetError": (".pg", "PgPinSetError"),
+})
 
 __all__ = ["GCResult", "Group", "Lease", "Page", "PgPinSet", "PgPinSetError", "Pin", "PinError",
            "PinSet", "Pinner", "Problem", "collect"]
