@@ -4,9 +4,10 @@
                                    [--parts cat,export,import,add] [--dir DIR]
 
 Every figure is one ``python -m pinfold ...`` process (start-up counted, as a user sees it),
-timed from outside, with its peak RSS from ``wait4``. Each repetition runs every case once, in
-an order rotated from one repetition to the next, so a slow minute of this VM's disk lands on
-all of them; the table gives medians. Cases and the floor each is measured against:
+timed from outside, with its peak RSS from GNU time (``/usr/bin/time -f %M``). Each repetition
+runs every case once, in an order rotated from one repetition to the next, so a slow minute of
+this VM's disk lands on all of them; the table gives medians. Cases and the floor each is
+measured against:
 
 - ``sha256``: one core's ``hashlib.sha256`` over the file, from the page cache (the ceiling
   cat and export are measured against: both verify every block they read);
@@ -173,6 +174,8 @@ def main() -> int:
     args = ap.parse_args()
     backends = args.backends.split(",")
     parts = args.parts.split(",")
+    if args.dir:
+        os.makedirs(args.dir, exist_ok=True)
     base = tempfile.mkdtemp(prefix="bench-cli-", dir=args.dir)
     try:
         src = os.path.join(base, "data.bin")
