@@ -354,3 +354,26 @@ def test_add_private(cli_repo, capsysbinary, tmp_path):
     with Repo(cli_repo) as repo:
         assert [p.network for p in repo.pins.list()] == ["private"]
         assert repo.reach(cid) == "private"
+
+
+def test_init_profile_is_what_add_and_add_n_use(tmp_path, capsys):
+    """`pinfold init --profile unixfs-v1-2025` (Kubo's `ipfs init --profile`): `add` into the
+    repo, and `add -n` naming it, give the profile's CID unless a flag says otherwise."""
+    f = tmp_path / "big.bin"
+    f.write_bytes(os.urandom(3 * 1024 * 1024))
+    repo = str(tmp_path / "repo")
+    v1 = str(pinfold.cid_of(f.read_bytes(), profile="unixfs-v1-2025"))
+    v0 = str(pinfold.cid_of(f.read_bytes()))
+    assert run(capsys, "init", "--repo", repo, "--profile", "unixfs-v1-2025")[0] == 0
+    assert run(capsys, "add", "-Q", "--repo", repo, str(f)) == (0, v1 + "\n", "")
+    assert run(capsys, "add", "-nQ", "--repo", repo, str(f)) == (0, v1 + "\n", "")
+    assert run(capsys, "add", "-Q", "--repo", repo, "--profile", "unixfs-v0-2015",
+               str(f)) == (0, v0 + "\n", "")
+    code, out, _ = run(capsys, "add", "-Q", "--repo", repo, "--cid-version", "0", str(f))
+    assert out.strip() == str(pinfold.cid_of(f.read_bytes(), profile="unixfs-v1-2025",
+                                             cid_version=0))
+    code, out, err = run(capsys, "init", "--repo", str(tmp_path / "r2"), "--profile", "v9")
+    assert code == 1 and out == ""
+    assert err.strip().splitlines() == ["pinfold: error: unknown import profile 'v9' (known:"
+                                        " legacy-cid-v0, unixfs-v0-2015, unixfs-v1-2025)"]
+    assert not (tmp_path / "r2" / "config.json").exists()

@@ -86,9 +86,10 @@ def test_read_commands_load_only_what_they_need(tmp_path):
 
 
 def test_add_only_hash_loads_no_repo(tmp_path):
-    """`pinfold add -n` computes CIDs without a repo: it starts without the pin set, gc,
-    the blockstores and the DAG-CBOR/JSON codecs (36 modules, ~40 ms a process, loaded once
-    through the metadata parser's import of pinfold.pins.meta)."""
+    """`pinfold add -n` computes CIDs without opening a repo (it reads only the import profile
+    from its config.json): it starts without the repo, the pin set, gc, the blockstores and
+    the DAG-CBOR/JSON codecs (36 modules, ~40 ms a process, loaded once through the metadata
+    parser's import of pinfold.pins.meta)."""
     f = tmp_path / "f.txt"
     f.write_bytes(b"hello world\n")
     script = (
@@ -100,8 +101,8 @@ def test_add_only_hash_loads_no_repo(tmp_path):
         "    assert exc.code in (0, None), exc.code\n"
         "loaded = sorted(m for m in sys.modules if m.startswith(("
         "'pinfold.pins.pinset', 'pinfold.pins.gc', 'pinfold.pins.pg', 'pinfold.blockstore',"
-        " 'pinfold.repo', 'pinfold.codecs.dagcbor', 'cbor2', 'lmdb', 'sqlite3',"
-        " 'cryptography')))\n"
+        " 'pinfold.repo.repo', 'pinfold.repo.writer', 'pinfold.codecs.dagcbor', 'cbor2',"
+        " 'lmdb', 'sqlite3', 'cryptography')))\n"
         "print(loaded, file=sys.stderr)\n"
         "assert not loaded, loaded\n")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -259,3 +259,33 @@ def test_cat_reads_dag_pb_leaves_however_they_are_framed(make_repo, backend):
     repo.blocks.put_many([Block(bad_cid, bad), Block(bad_root, bad_root_block)])
     with pytest.raises(pinfold.errors.DecodeError, match="holds 2000 bytes, it holds 2001"):
         b"".join(pinfold.exporter.cat(repo, bad_root))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_repo_made_with_a_profile_imports_with_it(tmp_path, backend):
+    """``Repo.init(profile=...)``, as ``ipfs init --profile``: adds that name no profile use
+    the repo's; options they set still win; a profile of their own replaces it."""
+    data = blob("profiled", 3 * 1024 * 1024 + 5)
+    v1 = pinfold.cid_of(data, profile="unixfs-v1-2025")
+    assert v1 != pinfold.cid_of(data) and v1.version == 1
+    path = tmp_path / "repo"
+    with Repo.init(path, backend=backend, fsync=False, profile="unixfs-v1-2025") as repo:
+        assert repo.profile == "unixfs-v1-2025"
+        assert repo.add(data).root == v1
+        assert repo.add(data, cid_version=0).root == pinfold.cid_of(
+            data, profile="unixfs-v1-2025", cid_version=0)
+        assert repo.add(data, profile="unixfs-v0-2015").root == pinfold.cid_of(data)
+    assert json.loads((path / "config.json").read_text())["profile"] == "unixfs-v1-2025"
+    assert Repo.profile_at(path) == "unixfs-v1-2025"
+    with Repo(path) as repo:  # kept in the config: every opener imports with it
+        assert repo.add(data, pin=False).root == v1
+    assert Repo.profile_at(tmp_path / "nothing-here") is None
+
+
+def test_an_unknown_profile_is_refused_and_no_repo_is_left(tmp_path):
+    with pytest.raises(RepoError, match="unknown import profile 'unixfs-v9'"):
+        Repo.init(tmp_path / "r", profile="unixfs-v9")
+    assert not (tmp_path / "r" / "config.json").exists()
+    with Repo.init(tmp_path / "plain", fsync=False) as repo:
+        assert repo.profile is None
+        assert repo.add(b"kubo defaults").root == pinfold.cid_of(b"kubo defaults")

@@ -215,3 +215,17 @@ def test_private_uploads(up, make_repo):
     body, ct = multipart([("file", "s.txt", None, b"signed"), ("network", None, None, "public")])
     r = up.upload_signed(pairs, io.BytesIO(body), ct)
     assert up.repo.pins.get(r.id).network == "private"  # the signature's, not the field's
+
+
+def test_uploads_import_with_the_repos_profile(make_repo):
+    """An upload into a repo made with a profile is imported with it (``cidVersion`` still
+    adjusts it), as ``add`` into that repo is."""
+    repo = make_repo("fs", profile="unixfs-v1-2025")
+    data = b"profiled upload" * 100_000
+    with Uploads(repo) as up:
+        body, ct = multipart([("file", "a.bin", "application/octet-stream", data)])
+        got = up.upload(io.BytesIO(body), ct)
+        assert got.cid == cid_of(data, profile="unixfs-v1-2025")
+        body, ct = multipart([("file", "b.bin", "application/octet-stream", data)])
+        got = up.upload(io.BytesIO(body), ct, fields={"cidVersion": "0"})
+        assert got.cid == cid_of(data, profile="unixfs-v1-2025", cid_version=0)

@@ -156,7 +156,16 @@ def cmd_add(args: argparse.Namespace) -> int:
     progress = (lambda ev: bar.update(ev.total_bytes)) if bar else None  # type: ignore[union-attr]
     from ..importer import Importer
 
-    importer = Importer(_import_options(args), progress=progress, recursive=args.recursive)
+    options = _import_options(args)
+    if repo is not None:
+        options = repo.import_options(options)
+    elif options.profile is None:  # -n: hash as an add into the repo there would
+        from ..repo.config import profile_at
+
+        profile = profile_at(args.repo)
+        if profile is not None:
+            options = options.with_(profile=profile)
+    importer = Importer(options, progress=progress, recursive=args.recursive)
 
     sources = []
     for path in args.paths:

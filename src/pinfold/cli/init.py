@@ -25,6 +25,9 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--gc-grace", metavar="SECONDS", type=float, default=None,
                    help="PostgreSQL pin set: how long the blocks of a crashed writer are kept"
                         " before gc may delete them (default 600)")
+    p.add_argument("--profile", metavar="PROFILE", default=None,
+                   help="import profile for adds into this repo that name none: "
+                        "unixfs-v0-2015 (Kubo's default) or unixfs-v1-2025")
     bool_flag(p, "--no-fsync", dest="no_fsync", default=False,
               help="do not fsync block writes (faster, not crash-safe)")
     p.set_defaults(func=cmd_init)
@@ -42,7 +45,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = args.repo or default_repo_path()
     Repo.init(path, backend=blocks, fsync=not args.no_fsync, s3_endpoint=args.s3_endpoint,
               pinset=args.pinset, pinset_schema=args.pinset_schema,
-              gc_grace=args.gc_grace).close()
+              gc_grace=args.gc_grace, profile=args.profile).close()
     where = f"blocks {blocks}" + (f", pins {args.pinset}" if args.pinset else "")
     out(f"initialized pinfold repo at {path} ({where})"
         if args.pinset or blocks.startswith("s3:") else

@@ -35,6 +35,15 @@ from ..pins.records import check_network
 from . import car, dag, parts
 from . import migrate as migrate_mod
 from .car import CarImport
+from .config import (
+    FORMAT,
+    VERSION,
+    VERSION_SHARED,
+    RepoError,
+    checked_profile,
+    default_repo_path,
+    profile_at,
+)
 from .prefetch import Prefetcher
 from .writer import BlockWriter
 
@@ -44,18 +53,7 @@ if TYPE_CHECKING:  # loaded on first use: a read command needs none of them
     from ..ipns import Names
     from ..keys import Keyring
 
-FORMAT = "pinfold-repo"
-VERSION = 1
-VERSION_SHARED = 2  # a repo with a part elsewhere (s3:// blocks, a postgresql:// pin set)
 BACKENDS = ("fs", "lmdb", "memory")
-
-
-class RepoError(PinfoldError):
-    """A repo that cannot be opened or created."""
-
-
-def default_repo_path() -> str:
-    return os.environ.get("PINFOLD_REPO") or os.path.join(os.path.expanduser("~"), ".pinfold")
 
 
 @dataclass(frozen=True)
@@ -79,13 +77,14 @@ class Repo:
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = False,
                  backend: str = "fs", fsync: bool = True, s3_endpoint: str | None = None,
                  pinset: str | None = None, pinset_schema: str | None = None,
-                 gc_grace: float | None = None) -> None:
+                 gc_grace: float | None = None, profile: str | None = None) -> None:
         self.path = os.fspath(path) if path is not None else default_repo_path()
         cfg_path = os.path.join(self.path, "config.json")
         if not os.path.exists(cfg_path):
             if not create:
                 raise RepoError(f"no pinfold repo at {self.path} (run 'pinfold init')")
-            self._write_config(backend, fsync, s3_endpoint, pinset, pinset_schema, gc_grace)
+            self._write_config(backend, fsync, s3_endpoint, pinset, pinset_schema, gc_grace,
+                               profile)
         self.config = self._read_config(cfg_path)
         self.backend = self.config["backend"]
         self.fsync = bool(self.config.get("fsync", True))
@@ -107,17 +106,21 @@ class Repo:
     @classmethod
     def init(cls, path: str | os.PathLike, *, backend: str = "fs", fsync: bool = True,
              s3_endpoint: str | None = None, pinset: str | None = None,
-             pinset_schema: str | None = None, gc_grace: float | None = None) -> Repo:
+             pinset_schema: str | None = None, gc_grace: float | None = None,
+             profile: str | None = None) -> Repo:
         """Create a repo at ``path``: blocks in ``backend`` (``fs``, ``lmdb``, or
         ``s3://BUCKET/PREFIX`` with ``s3_endpoint``), pins in ``pinset`` (``None``: SQLite in
         the directory, or ``postgresql://USER@HOST:PORT/DB``, in ``pinset_schema``).
-        Which pairings are allowed, and why: :mod:`pinfold.repo.parts`."""
+        Which pairings are allowed, and why: :mod:`pinfold.repo.parts`. ``profile``: the
+        import profile (``unixfs-v0-2015``, ``unixfs-v1-2025``) that adds into this repo use
+        when they name none (:meth:`import_options`), as Kubo's ``ipfs init --profile``."""
         path = os.fspath(path)
         if os.path.exists(os.path.join(path, "config.json")):
             raise RepoError(f"a pinfold repo already exists at {path}")
         try:
             repo = cls(path, create=True, backend=backend, fsync=fsync, s3_endpoint=s3_endpoint,
-                       pinset=pinset, pinset_schema=pinset_schema, gc_grace=gc_grace)
+                       pinset=pinset, pinset_schema=pinset_schema, gc_grace=gc_grace,
+                       profile=profile)
         except BaseException:
             # a repo that cannot open its parts is not left behind half made
             if os.path.exists(os.path.join(path, "config.json")):
@@ -141,10 +144,12 @@ class Repo:
 
     def _write_config(self, backend: str, fsync: bool, s3_endpoint: str | None = None,
                       pinset: str | None = None, pinset_schema: str | None = None,
-                      gc_grace: float | None = None) -> None:
+                      gc_grace: float | None = None, profile: str | None = None) -> None:
         if backend not in parts.LOCAL_BACKENDS and not str(backend).startswith("s3:"):
             raise RepoError(f"unknown backend {backend!r} (use fs, lmdb or s3://BUCKET/PREFIX)")
         cfg: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+        if profile is not None:
+            cfg["profile"] = checked_profile(profile)
         cfg.update(parts.blockstore_config(backend, endpoint=s3_endpoint))
         cfg["fsync"] = fsync
         pcfg = parts.pinset_config(pinset, schema=pinset_schema)
@@ -239,6 +244,28 @@ class Repo:
         self.close()
 
     # -- adding -------------------------------------------------------------------------
+    @property
+    def profile(self) -> str | None:
+        """The import profile this repo was made with (``None``: Kubo's defaults)."""
+        profile = self.config.get("profile")
+        if profile is None:
+            return None
+        return checked_profile(profile, os.path.join(self.path, "config.json"))
+
+    profile_at = staticmethod(profile_at)  # :func:`pinfold.repo.config.profile_at`
+
+    def import_options(self, options: ImportOptions | None = None) -> ImportOptions:
+        """``options`` (default: none) with this repo's profile under them: every option
+        they set wins, the profile fills what they leave, as Kubo's ``Import`` config does
+        for ``ipfs add`` flags. Options that name a profile of their own keep it."""
+        from ..importer import ImportOptions
+
+        options = options or ImportOptions()
+        profile = self.profile
+        if profile is None or options.profile is not None:
+            return options
+        return options.with_(profile=profile)
+
     def add(self, source: Any, *, pin: bool = True, name: str = "",
             options: ImportOptions | None = None, progress=None,
             meta: dict[str, Any] | None = None, groups: Iterable[str] = (),
@@ -249,7 +276,8 @@ class Repo:
         from ..importer import Importer
 
         recursive = kwargs.pop("recursive", True)
-        importer = Importer(options, progress=progress, recursive=recursive, **kwargs)
+        importer = Importer(self.import_options(options), progress=progress,
+                            recursive=recursive, **kwargs)
         check_meta(meta)  # bad metadata fails before any work
         check_network(network)
         return self.store(importer.import_(source), pin=pin, name=name, meta=meta,

@@ -117,16 +117,17 @@ class _File:
 
 
 class Uploads:
-    """Uploads into ``repo``. ``options``: how files are imported (the repo's default,
-    Kubo's, when ``None``; ``cidVersion`` and ``wrapWithDirectory`` fields adjust it per
-    upload); ``limits``: the multipart parser's; ``max_upload_size``: the most file bytes a
-    keyed upload may carry (``None``: no limit; a presigned URL carries its own)."""
+    """Uploads into ``repo``. ``options``: how files are imported, over the repo's profile
+    (:meth:`Repo.import_options <pinfold.Repo.import_options>`: with neither, Kubo's
+    defaults; ``cidVersion`` and ``wrapWithDirectory`` fields adjust it per upload);
+    ``limits``: the multipart parser's; ``max_upload_size``: the most file bytes a keyed
+    upload may carry (``None``: no limit; a presigned URL carries its own)."""
 
     def __init__(self, repo: Any, *, options: ImportOptions | None = None,
                  limits: Limits | None = None, max_upload_size: int | None = None,
                  store: UploadStore | None = None) -> None:
         self.repo = repo
-        self.options = options or ImportOptions()
+        self.options = repo.import_options(options)
         self.limits = limits or Limits()
         self.max_upload_size = max_upload_size
         self.store = store or UploadStore.for_repo(repo)
