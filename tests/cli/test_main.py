@@ -56,6 +56,25 @@ def test_console_script_runs_as_module(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
 
 
+def _run_loading_none_of(argv: list[str], prefixes: tuple[str, ...]) -> str:
+    """Run ``pinfold *argv`` in a fresh interpreter, assert it loaded no module whose name
+    starts with one of ``prefixes``, and return what it printed."""
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['pinfold', *{argv!r}]\n"
+        "try:\n"
+        "    runpy.run_module('pinfold', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+        f"loaded = sorted(m for m in sys.modules if m.startswith({prefixes!r}))\n"
+        "print(loaded, file=sys.stderr)\n"
+        "assert not loaded, loaded\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
 def test_read_commands_load_only_what_they_need(tmp_path):
     """`pinfold cat` of a local repo starts without the importer, the chunkers, the
     PostgreSQL pin set, the keystore or cryptography (each costs start-up time that every
@@ -67,22 +86,11 @@ def test_read_commands_load_only_what_they_need(tmp_path):
         proc = subprocess.run([sys.executable, "-m", "pinfold", *argv], capture_output=True,
                               text=True, check=True)
     cid = proc.stdout.strip()
-    script = (
-        "import runpy, sys\n"
-        f"sys.argv = ['pinfold', 'cat', '--repo', {str(repo)!r}, {cid!r}]\n"
-        "try:\n"
-        "    runpy.run_module('pinfold', run_name='__main__')\n"
-        "except SystemExit as exc:\n"
-        "    assert exc.code in (0, None), exc.code\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith(("
-        "'pinfold.importer', 'pinfold.chunker', 'pinfold.pins.pg', 'pinfold.keys.keystore',"
-        " 'pinfold.access.', 'cryptography', 'psycopg')))\n"
-        "print(loaded, file=sys.stderr)\n"
-        "assert not loaded, loaded\n")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          check=False)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "hello world\n"
+    out = _run_loading_none_of(
+        ["cat", "--repo", str(repo), cid],
+        ("pinfold.importer", "pinfold.chunker", "pinfold.pins.pg", "pinfold.keys.keystore",
+         "pinfold.access.", "cryptography", "psycopg"))
+    assert out == "hello world\n"
 
 
 def test_add_only_hash_loads_no_repo(tmp_path):
@@ -92,20 +100,9 @@ def test_add_only_hash_loads_no_repo(tmp_path):
     parser's import of pinfold.pins.meta)."""
     f = tmp_path / "f.txt"
     f.write_bytes(b"hello world\n")
-    script = (
-        "import runpy, sys\n"
-        f"sys.argv = ['pinfold', 'add', '-n', '-Q', {str(f)!r}]\n"
-        "try:\n"
-        "    runpy.run_module('pinfold', run_name='__main__')\n"
-        "except SystemExit as exc:\n"
-        "    assert exc.code in (0, None), exc.code\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith(("
-        "'pinfold.pins.pinset', 'pinfold.pins.gc', 'pinfold.pins.pg', 'pinfold.blockstore',"
-        " 'pinfold.repo.repo', 'pinfold.repo.writer', 'pinfold.codecs.dagcbor', 'cbor2',"
-        " 'lmdb', 'sqlite3', 'cryptography')))\n"
-        "print(loaded, file=sys.stderr)\n"
-        "assert not loaded, loaded\n")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          check=False)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o\n"
+    out = _run_loading_none_of(
+        ["add", "-n", "-Q", str(f)],
+        ("pinfold.pins.pinset", "pinfold.pins.gc", "pinfold.pins.pg", "pinfold.blockstore",
+         "pinfold.repo.repo", "pinfold.repo.writer", "pinfold.codecs.dagcbor", "cbor2", "lmdb",
+         "sqlite3", "cryptography"))
+    assert out == "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o\n"
