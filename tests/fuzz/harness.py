@@ -24,6 +24,7 @@ test inside :func:`hostile`::
 from __future__ import annotations
 
 import contextlib
+import datetime
 import io
 import os
 import signal
@@ -52,10 +53,13 @@ def profile_name() -> str:
     return FUZZ if name in ("default", "ci") else name
 
 
-def target(scale: float = 1.0):
-    """The settings of one fuzz target: the active profile's, ``max_examples`` scaled."""
+def target(scale: float = 1.0, deadline: float | None = None):
+    """The settings of one fuzz target: the active profile's, ``max_examples`` scaled, and
+    ``deadline`` seconds instead of the profile's for a target whose explicit examples are
+    heavy by design (say, 100,000-deep nestings)."""
     parent = settings.get_profile(profile_name())
-    return settings(parent, max_examples=max(1, round(parent.max_examples * scale)))
+    extra = {} if deadline is None else {"deadline": datetime.timedelta(seconds=deadline)}
+    return settings(parent, max_examples=max(1, round(parent.max_examples * scale)), **extra)
 
 
 class Hang(BaseException):

@@ -277,3 +277,17 @@ def test_access_link_signature_in_upper_case():
     edited = head + "X-Signature=" + sig[:letter] + sig[letter].upper() + sig[letter + 1:]
     with pytest.raises(AccessDenied, match="lower-case hex"):
         repo.access.check_link("HEAD", path, parse_query_string(edited))
+
+
+def test_name_filter_with_a_nul(make_repo):
+    """The long fuzz run: a partial name filter holding a NUL made FTS5 raise
+    ``sqlite3.OperationalError: unterminated string``. Such a needle skips the trigram index;
+    names may hold NULs, and the filter still finds them."""
+    repo = make_repo("fs")
+    cid = repo.add(b"nul name").root
+    repo.pin(cid, name="a00\x00b")
+    repo.pin(repo.add(b"other").root, name="a00b")
+    for match in ("partial", "ipartial"):
+        page = repo.pins.query(name="00\x00", match=match, limit=5)
+        assert [p.name for p in page.pins] == ["a00\x00b"] and page.total == 1
+    assert repo.pins.query(name="0\x00\x00", match="partial").total == 0

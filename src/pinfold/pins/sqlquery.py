@@ -116,8 +116,9 @@ def build(q: Query, *, scan: bool = False) -> tuple[str, list[Any], str, list[An
                 args.append(q.name.lower())
         else:
             needle = q.name
-            if len(needle) >= 3 and not scan:
-                # trigram index narrows the candidates; the exact test follows
+            if len(needle) >= 3 and not scan and "\x00" not in needle:
+                # trigram index narrows the candidates; the exact test follows (FTS5 reads a
+                # query string only up to a NUL: such a needle is matched by instr alone)
                 conds.append("p.rowid IN (SELECT rowid FROM pin_names WHERE pin_names MATCH ?)")
                 args.append('"' + needle.replace('"', '""') + '"')
             if q.match == "partial":
