@@ -159,12 +159,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     options = _import_options(args)
     if repo is not None:
         options = repo.import_options(options)
-    elif options.profile is None:  # -n: hash as an add into the repo there would
-        from ..repo.config import profile_at
+    elif options.profile is None:  # -n: hash as an add into the repo there would (its config)
+        from ..repo.config import profile_at, under_profile
 
-        profile = profile_at(args.repo)
-        if profile is not None:
-            options = options.with_(profile=profile)
+        options = under_profile(options, profile_at(args.repo))
     importer = Importer(options, progress=progress, recursive=args.recursive)
 
     sources = []

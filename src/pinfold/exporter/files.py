@@ -82,8 +82,9 @@ def _read(blocks: BlockGetter, root: Node, start: int, end: int,
     base = 0
     checked_file_size(root)
     while True:
-        if not isinstance(node, Node) or node.fs is None:
-            data = node if not isinstance(node, Node) else node.block
+        leaf = not isinstance(node, Node)
+        if leaf or node.fs is None:
+            data = node if leaf else node.block
             lo, hi = max(start - base, 0), min(end - base, len(data))
             if lo < hi:
                 yield data if (lo, hi) == (0, len(data)) else data[lo:hi]
@@ -111,7 +112,7 @@ def _read(blocks: BlockGetter, root: Node, start: int, end: int,
 
 
 def _child(blocks: BlockGetter, cid: CID, parent: Node, expected: int,
-           buffers: bool = False) -> Node | bytes | memoryview:
+           buffers: bool) -> Node | bytes | memoryview:
     """Fetch a child of ``parent`` that should hold ``expected`` bytes of the file: a node,
     or for a leaf its data (bytes, or with ``buffers`` a view into the block)."""
     block = fetch(blocks, cid)
@@ -150,7 +151,7 @@ def _leaf_frames(size: int) -> tuple[bytes, bytes, bytes]:
     return head, raw_head, tail
 
 
-def _leaf_data(block: bytes, size: int, buffers: bool = False) -> bytes | memoryview | None:
+def _leaf_data(block: bytes, size: int, buffers: bool) -> bytes | memoryview | None:
     """The data of a DAG-PB leaf holding ``size`` bytes, if ``block`` is framed exactly as
     importers write one (else None: decode it in full). The frame fixes every field, so this is
     what decoding would give, in one copy instead of three (the hot path of reading a file

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 from ..errors import PinfoldError
+
+if TYPE_CHECKING:
+    from ..importer import ImportOptions
 
 FORMAT = "pinfold-repo"
 VERSION = 1
@@ -46,3 +50,12 @@ def profile_at(path: str | os.PathLike | None = None) -> str | None:
         raise RepoError(f"cannot read {cfg_path}: {exc}") from None
     profile = cfg.get("profile") if isinstance(cfg, dict) else None
     return None if profile is None else checked_profile(profile, cfg_path)
+
+
+def under_profile(options: ImportOptions, profile: str | None) -> ImportOptions:
+    """``options`` with ``profile`` under them (every option they set wins), unless they name
+    a profile of their own or ``profile`` is ``None``: what an add into a repo with that
+    profile imports with (:meth:`Repo.import_options <pinfold.Repo.import_options>`)."""
+    if profile is None or options.profile is not None:
+        return options
+    return options.with_(profile=profile)

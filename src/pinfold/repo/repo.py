@@ -43,6 +43,7 @@ from .config import (
     checked_profile,
     default_repo_path,
     profile_at,
+    under_profile,
 )
 from .prefetch import Prefetcher
 from .writer import BlockWriter
@@ -260,11 +261,7 @@ class Repo:
         for ``ipfs add`` flags. Options that name a profile of their own keep it."""
         from ..importer import ImportOptions
 
-        options = options or ImportOptions()
-        profile = self.profile
-        if profile is None or options.profile is not None:
-            return options
-        return options.with_(profile=profile)
+        return under_profile(options or ImportOptions(), self.profile)
 
     def add(self, source: Any, *, pin: bool = True, name: str = "",
             options: ImportOptions | None = None, progress=None,
