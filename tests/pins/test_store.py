@@ -75,6 +75,42 @@ def test_a_version_2_pin_set_migrates_with_every_pin_public(tmp_path):
         assert repo.verify() == []
 
 
+def test_a_version_3_pin_set_gets_numbered_refs_rows(tmp_path):
+    """Version 3 kept ``refs`` keyed by the multihash (WITHOUT ROWID): opening it copies every
+    row, counts and links as they were, into version 4's table with an ``id``; pins, unpins
+    and gc then work on it."""
+    path = tmp_path / "repo"
+    with Repo.init(path, fsync=False) as repo:
+        root = repo.add(QDATA, **OPTS).roots[0].cid
+        direct = repo.block_put(b"direct block", pin=True)
+        loose = repo.add(b"not pinned", pin=False).root
+        before = repo.pins.conn.execute(
+            "SELECT mh, cid, rc, dc, links, prc FROM refs ORDER BY mh").fetchall()
+    conn = sqlite3.connect(path / "pins.sqlite")
+    conn.execute("ALTER TABLE refs RENAME TO refs_v4")
+    conn.execute("""CREATE TABLE refs (mh BLOB PRIMARY KEY, cid BLOB NOT NULL,
+        rc INTEGER NOT NULL DEFAULT 0, dc INTEGER NOT NULL DEFAULT 0, links BLOB,
+        prc INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID""")
+    conn.execute("INSERT INTO refs SELECT mh, cid, rc, dc, links, prc FROM refs_v4")
+    conn.execute("DROP TABLE refs_v4")
+    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+    conn.commit()
+    conn.close()
+    with Repo(path) as repo:
+        conn = repo.pins.conn
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (
+            str(SCHEMA_VERSION),)
+        assert "id" in {r[1] for r in conn.execute("PRAGMA table_info(refs)")}
+        assert conn.execute("SELECT mh, cid, rc, dc, links, prc FROM refs ORDER BY mh"
+                            ).fetchall() == before
+        assert repo.verify() == [] and repo.pins.check_counts() == []
+        assert loose.multihash in {mh for mh in repo.gc().freed}
+        repo.unpin(root)
+        repo.unpin(direct)
+        repo.gc()
+        assert repo.blocks.stat() == (0, 0)
+        assert repo.verify() == []
+
 def test_a_transaction_that_need_not_be_durable_commits_unsynced_and_restores(tmp_path):
     from pinfold.pins.store import Transaction, connect
 

@@ -209,9 +209,7 @@ class PinSet(Pinner):
         # only a pinned pin holds references (queued, pinning and failed ones hold none)
         if self.records.status(c, pin.id) == "pinned":
             if pin.type == "recursive":
-                if pin.network == "public":
-                    self.refs.decref_public(c, pin.cid.multihash)
-                self.refs.decref(c, pin.cid.multihash)
+                self.refs.decref(c, pin.cid.multihash, public=pin.network == "public")
             else:
                 self.refs.remove_direct(c, pin.cid.multihash)
         self.records.delete(c, pin.id)

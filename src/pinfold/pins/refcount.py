@@ -37,6 +37,10 @@ SWEEP_FACTOR = 4
 
 
 class RefCounts:
+    # the column a row is rewritten by, once read: SQLite's ``id``, in the order rows were
+    # made (see store.SCHEMA); a backend whose table is kept otherwise may use ``mh``
+    row_key = "id"
+
     def __init__(self, conn: sqlite3.Connection, blocks: Blockstore) -> None:
         self.conn = conn
         self.blocks = blocks
@@ -70,12 +74,12 @@ class RefCounts:
         checked to be present."""
 
         def expand(level: Level) -> Iterator[list[CID]]:
-            rows = self.rows(c, list(level), "rc, links")
+            rows = self.rows(c, list(level), f"rc, links, {self.row_key}")
             bumps, inserts, lives = [], [], []
             for mh, (cid, k) in level.items():
                 row = rows.get(mh)
                 if row is not None and row[0] > 0:
-                    bumps.append((k, mh))
+                    bumps.append((k, row[2]))
                     continue
                 check = not (trusted is not None and mh in trusted)
                 children = self._links(cid, row[1] if row else None, check)
@@ -83,74 +87,76 @@ class RefCounts:
                 if row is None:
                     inserts.append((mh, cid.bytes, k, packed))
                 else:
-                    lives.append((k, packed, mh))
+                    lives.append((k, packed, row[2], mh))
                 yield children
                 _faults.checkpoint("pin: block referenced")
-            c.executemany("UPDATE refs SET rc = rc + ? WHERE mh = ?", bumps)
+            c.executemany(f"UPDATE refs SET rc = rc + ? WHERE {self.row_key} = ?", bumps)
             c.executemany("INSERT INTO refs(mh, cid, rc, dc, links) VALUES (?, ?, ?, 0, ?)",
                           inserts)
-            c.executemany("UPDATE refs SET rc = ?, links = ? WHERE mh = ?", lives)
+            c.executemany(f"UPDATE refs SET rc = ?, links = ? WHERE {self.row_key} = ?",
+                          [r[:3] for r in lives])
             c.executemany("DELETE FROM unreferenced WHERE mh = ?",
-                          [(r[0],) for r in inserts] + [(r[2],) for r in lives])
+                          [(r[0],) for r in inserts] + [(r[3],) for r in lives])
 
         walk((root,), expand)
 
-    def decref(self, c: sqlite3.Connection, root_mh: bytes) -> None:
-        """Take one recursive reference from ``root_mh``; blocks whose count reaches zero
-        release their children and join the unreferenced list."""
+    def decref(self, c: sqlite3.Connection, root_mh: bytes, public: bool = False) -> None:
+        """Take one recursive reference from ``root_mh`` (and with ``public`` one public
+        reference); blocks whose ``rc`` reaches zero release their children's and join the
+        unreferenced list, blocks whose ``prc`` reaches zero release their children's ``prc``.
 
-        def expand(level: KeyLevel) -> Iterator[list[bytes]]:
-            rows = self.rows(c, list(level), "rc, dc, links")
+        Both counts go down in one walk, a level at a time: each level is one read of its
+        rows and one rewrite, and a block's links are unpacked once, whichever count releases
+        them. ``(k, pk)`` per block: the ``rc`` and the ``prc`` references it loses."""
+        level: dict[bytes, list[int]] = {root_mh: [1, 1 if public else 0]}
+        while level:
+            rows = self.rows(c, list(level), f"rc, dc, prc, links, {self.row_key}")
             updates, freed = [], []
-            for mh, k in level.items():
+            nxt: dict[bytes, list[int]] = {}
+            get = nxt.get
+            for mh, (k, pk) in level.items():
                 row = rows.get(mh)
-                if row is None or row[0] <= 0:
-                    continue  # already released (a repair by gc --full fixes any drift)
-                rc = max(row[0] - k, 0)
-                updates.append((rc, mh))
-                if rc == 0:
-                    if row[1] == 0:
-                        freed.append((mh,))
-                    yield unpack_mhs(row[2])
-            c.executemany("UPDATE refs SET rc = ? WHERE mh = ?", updates)
+                if row is None:
+                    continue
+                rc, dc, prc, links, key = row
+                # a count already at zero stays there (a repair by gc --full fixes any drift)
+                new_rc = max(rc - k, 0) if rc > 0 else rc
+                new_prc = max(prc - pk, 0) if prc > 0 else prc
+                if new_rc == rc and new_prc == prc:
+                    continue
+                updates.append((new_rc, new_prc, key))
+                gone = rc > 0 and new_rc == 0
+                public_gone = prc > 0 and new_prc == 0
+                if gone and dc == 0:
+                    freed.append((mh,))
+                if (gone or public_gone) and links:
+                    for child in unpack_mhs(links):
+                        entry = get(child)
+                        if entry is None:
+                            nxt[child] = [gone, public_gone]
+                        else:
+                            entry[0] += gone
+                            entry[1] += public_gone
+            c.executemany(f"UPDATE refs SET rc = ?, prc = ? WHERE {self.row_key} = ?",
+                          updates)
             c.executemany("INSERT OR IGNORE INTO unreferenced(mh) VALUES (?)", freed)
-
-        walk_keys((root_mh,), expand)
+            level = nxt
 
     def incref_public(self, c: sqlite3.Connection, root_mh: bytes) -> None:
         """Add one public reference to ``root_mh`` (after :meth:`incref` took its ``rc``);
         blocks whose ``prc`` becomes positive add one to their children's."""
 
         def expand(level: KeyLevel) -> Iterator[list[bytes]]:
-            rows = self.rows(c, list(level), "prc, links")
+            rows = self.rows(c, list(level), f"prc, links, {self.row_key}")
             updates = []
             for mh, k in level.items():
                 row = rows.get(mh)
                 if row is None:
                     continue  # an identity block, never stored (it has no links)
-                updates.append((row[0] + k, mh))
+                updates.append((row[0] + k, row[2]))
                 if row[0] <= 0 and row[1] is not None:
                     yield unpack_mhs(row[1])
-            c.executemany("UPDATE refs SET prc = ? WHERE mh = ?", updates)
-
-        walk_keys((root_mh,), expand)
-
-    def decref_public(self, c: sqlite3.Connection, root_mh: bytes) -> None:
-        """Take one public reference from ``root_mh``; blocks whose ``prc`` reaches zero
-        release their children's."""
-
-        def expand(level: KeyLevel) -> Iterator[list[bytes]]:
-            rows = self.rows(c, list(level), "prc, links")
-            updates = []
-            for mh, k in level.items():
-                row = rows.get(mh)
-                if row is None or row[0] <= 0:
-                    continue
-                prc = max(row[0] - k, 0)
-                updates.append((prc, mh))
-                if prc == 0 and row[1] is not None:
-                    yield unpack_mhs(row[1])
-            c.executemany("UPDATE refs SET prc = ? WHERE mh = ?", updates)
+            c.executemany(f"UPDATE refs SET prc = ? WHERE {self.row_key} = ?", updates)
 
         walk_keys((root_mh,), expand)
 

@@ -20,7 +20,8 @@ from .sqlquery import regexp_function
 
 # 2: pins.owner_pid / owner_start (the process that pins a 'pinning' pin)
 # 3: pins.network ('public'/'private'), refs.prc (references from public pins; issue 15)
-SCHEMA_VERSION = 3
+# 4: refs.id (rows in the order they were made; was a table keyed by mh)
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -89,14 +90,18 @@ CREATE INDEX IF NOT EXISTS pin_groups_grp ON pin_groups(grp, pin);
 -- links: the block's child CIDs, packed (NULL: not known yet). cid: the block's CID as met.
 -- prc: the part of rc that public pins make: public recursive pins on the block + parents
 -- with prc > 0 linking to it (so prc <= rc; a block is public while prc > 0)
+-- id: the row's place, in the order rows were made (an import or a pin records a DAG's blocks
+-- together), so that the rows an unpin or a gc rewrites share pages, not one page each at
+-- random places in a table keyed by hashes; mh is looked up through its unique index
 CREATE TABLE IF NOT EXISTS refs (
-    mh BLOB PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    mh BLOB NOT NULL UNIQUE,
     cid BLOB NOT NULL,
     rc INTEGER NOT NULL DEFAULT 0,
     dc INTEGER NOT NULL DEFAULT 0,
     links BLOB,
     prc INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 -- (no index on rc: nearly every row is live, so one would only double the pages that a pin or
 -- an unpin rewrites, at random places, and its cost grew with the repo; dropped from old repos)
 DROP INDEX IF EXISTS refs_live;
@@ -161,11 +166,25 @@ def init_schema(conn: sqlite3.Connection) -> None:
             conn.execute("ALTER TABLE pins ADD COLUMN network TEXT NOT NULL DEFAULT 'public'")
             conn.execute("ALTER TABLE refs ADD COLUMN prc INTEGER NOT NULL DEFAULT 0")
             conn.execute("UPDATE refs SET prc = rc WHERE rc > 0")  # all references public
+        if columns and "id" not in {r[1] for r in conn.execute("PRAGMA table_info(refs)")}:
+            _number_refs(conn)  # versions 1-3
         for stmt in _statements(SCHEMA):
             conn.execute(stmt)
         conn.execute(
             "INSERT INTO meta(key, value) VALUES ('schema', ?) ON CONFLICT(key)"
             " DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
+
+
+def _number_refs(conn: sqlite3.Connection) -> None:
+    """Version 4's ``refs``: the same rows, with an ``id`` (in the old table's key order: which
+    rows were made together is not known, so old DAGs' rows stay scattered; rows made from now
+    on are in order)."""
+    conn.execute("ALTER TABLE refs RENAME TO refs_v3")
+    table = next(st for st in _statements(SCHEMA) if "TABLE IF NOT EXISTS refs " in st)
+    conn.execute(table)
+    conn.execute("INSERT INTO refs(mh, cid, rc, dc, links, prc)"
+                 " SELECT mh, cid, rc, dc, links, prc FROM refs_v3 ORDER BY mh")
+    conn.execute("DROP TABLE refs_v3")
 
 
 def adopt_legacy_owners(conn: sqlite3.Connection) -> None:

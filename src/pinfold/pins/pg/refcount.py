@@ -17,6 +17,7 @@ _RIPE = "u.since <= now() - make_interval(secs => ?)"
 
 class PgRefCounts(RefCounts):
     grace: float = 0.0  # seconds (set by the pin set)
+    row_key = "mh"  # a heap table: rows lie where they were written whatever the key
 
     def candidates(self, c: Connection, after: bytes | None,  # type: ignore[override]
                    limit: int) -> list[bytes]:
