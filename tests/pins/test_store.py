@@ -104,7 +104,7 @@ def test_a_version_3_pin_set_gets_numbered_refs_rows(tmp_path):
         assert conn.execute("SELECT mh, cid, rc, dc, links, prc FROM refs ORDER BY mh"
                             ).fetchall() == before
         assert repo.verify() == [] and repo.pins.check_counts() == []
-        assert loose.multihash in {mh for mh in repo.gc().freed}
+        assert loose.multihash in repo.gc().freed
         repo.unpin(root)
         repo.unpin(direct)
         repo.gc()
