@@ -122,6 +122,8 @@ class FlatFSBlockstore(BaseBlockstore):
                     while view:
                         n = os.write(fd, view)
                         view = view[n:]
+                    if self.fsync:
+                        _start_writeback(fd)
                 finally:
                     os.close(fd)
             if not staged:
@@ -285,13 +287,26 @@ def _fsync_dir(path: str) -> None:
 
 
 _syncfs = None
+_sync_file_range = None
 if sys.platform.startswith("linux"):
     try:
         _libc = ctypes.CDLL(None, use_errno=True)
         _syncfs = _libc.syncfs
         _syncfs.argtypes = [ctypes.c_int]
+        _sync_file_range = _libc.sync_file_range
+        _sync_file_range.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong,
+                                     ctypes.c_uint]
     except (OSError, AttributeError):  # pragma: no cover - non-glibc systems
-        _syncfs = None
+        _syncfs = _sync_file_range = None
+_WRITE_BEHIND = 2  # SYNC_FILE_RANGE_WRITE: start the file's writeback, do not wait for it
+
+
+def _start_writeback(fd: int) -> None:
+    """Start writing a file's dirty pages to the disk now, without waiting (Linux; elsewhere
+    nothing), so the disk works while the rest of the batch is written and the batch's sync
+    finds less left to do."""
+    if _sync_file_range is not None:
+        _sync_file_range(fd, 0, 0, _WRITE_BEHIND)
 
 
 def _syncfs_path(path: str) -> bool:
