@@ -63,6 +63,14 @@ class Block:
             self._parts = None
         return self._data
 
+    def buffers(self) -> tuple[bytes | memoryview, ...]:
+        """The block's bytes as the buffers it was made of, not joined (a leaf's frame and its
+        chunk, say): for a writer that can take several (``os.writev``) and so skips a copy.
+        Their concatenation is :attr:`data`."""
+        if self._data is not None:
+            return (self._data,)
+        return tuple(self._parts or ())
+
     def __repr__(self) -> str:
         return f"Block({self.cid}, {self.size} bytes)"
 

@@ -12,10 +12,11 @@ import ctypes
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import _faults
+from ..block import Block
 from ..process import process_alive
 from .base import BaseBlockstore
 
@@ -100,7 +101,15 @@ class FlatFSBlockstore(BaseBlockstore):
         finally:
             os.close(fd)
 
-    def _put_many(self, items: list[tuple[bytes, bytes]]) -> None:
+    def put_many(self, blocks: Iterable[Block]) -> None:
+        """As the base class, but each block's buffers are written as they are (a leaf's frame
+        and chunk are never joined into one copy)."""
+        items = [(b.cid.multihash, b.buffers()) for b in blocks if not b.cid.is_identity]
+        if items:
+            self._put_many(items)
+
+    def _put_many(self, items: list[tuple[bytes, bytes | tuple[bytes | memoryview, ...]]],
+                  ) -> None:
         """Write a batch: every block to a temporary file, one filesystem sync, the renames,
         another sync. A block's final name therefore only ever holds durable, complete bytes,
         and the batch costs two syncs instead of one fsync per file."""
@@ -118,10 +127,7 @@ class FlatFSBlockstore(BaseBlockstore):
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
                 staged.append((tmp, target))
                 try:
-                    view = memoryview(data)
-                    while view:
-                        n = os.write(fd, view)
-                        view = view[n:]
+                    _write_all(fd, data)
                     if self.fsync:
                         _start_writeback(fd)
                 finally:
@@ -284,6 +290,19 @@ def _fsync_dir(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, data: bytes | tuple[bytes | memoryview, ...]) -> None:
+    """Write ``data`` (bytes, or buffers written in order by one ``writev``) whole."""
+    if isinstance(data, tuple):
+        done = os.writev(fd, data)
+        if done == sum(len(p) for p in data):
+            return
+        data = b"".join(data)[done:]  # a short write, rare: the rest plainly
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
 
 
 _syncfs = None
