@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ..block import Block
 from ..cid import CID, get_hash
@@ -118,9 +118,15 @@ class BaseBlockstore:
         self.put_many((block,))
 
     def put_many(self, blocks: Iterable[Block]) -> None:
-        items = [(b.cid.multihash, b.data) for b in blocks if not b.cid.is_identity]
+        items = [(b.cid.multihash, self._payload(b)) for b in blocks if not b.cid.is_identity]
         if items:
             self._put_many(items)
+
+    @staticmethod
+    def _payload(block: Block) -> Any:
+        """What :meth:`_put_many` receives for a block: its bytes (a backend that can write
+        several buffers takes :meth:`~pinfold.block.Block.buffers` instead)."""
+        return block.data
 
     def delete(self, cid: CID) -> bool:
         """Delete a block; ``True`` if it was there."""

@@ -12,7 +12,7 @@ import ctypes
 import os
 import sys
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import _faults
@@ -101,12 +101,11 @@ class FlatFSBlockstore(BaseBlockstore):
         finally:
             os.close(fd)
 
-    def put_many(self, blocks: Iterable[Block]) -> None:
-        """As the base class, but each block's buffers are written as they are (a leaf's frame
-        and chunk are never joined into one copy)."""
-        items = [(b.cid.multihash, b.buffers()) for b in blocks if not b.cid.is_identity]
-        if items:
-            self._put_many(items)
+    @staticmethod
+    def _payload(block: Block) -> tuple[bytes | memoryview, ...]:
+        """A block's buffers as they are, written by one writev (a leaf's frame and chunk are
+        never joined into one copy)."""
+        return block.buffers()
 
     def _put_many(self, items: list[tuple[bytes, bytes | tuple[bytes | memoryview, ...]]],
                   ) -> None:
