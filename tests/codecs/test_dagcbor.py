@@ -230,3 +230,29 @@ def test_fast_and_python_decoders_agree_on_mutations(v, data):
 def test_fast_and_python_decoders_agree_on_any_bytes(data):
     fast, slow = _both(data)
     assert fast == slow
+
+
+def test_fast_path_links_stay_with_their_decode_and_thread():
+    import threading
+
+    cids = [CID.v1("raw", b"\x12\x20" + bytes([i]) * 32) for i in range(8)]
+    blocks = [encode({"a": cids[i], "b": [cids[(i + 1) % 8]]}) for i in range(8)]
+    bad = bytes.fromhex("a2616101616102")  # a refused block between two good ones
+    errors: list[str] = []
+
+    def run(k: int) -> None:
+        for r in range(300):
+            i = (k + r) % 8
+            found: list[CID] = []
+            value = cbor_decode(blocks[i], found)
+            if found != [cids[i], cids[(i + 1) % 8]] or value["a"] != cids[i]:
+                errors.append(f"thread {k}: {found}")
+            with pytest.raises(DecodeError):
+                cbor_decode(bad, found)
+            assert cbor_decode(blocks[i]) == value  # no list: nothing collected
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
