@@ -111,6 +111,75 @@ def test_a_version_3_pin_set_gets_numbered_refs_rows(tmp_path):
         assert repo.blocks.stat() == (0, 0)
         assert repo.verify() == []
 
+def test_a_version_4_pin_set_gets_one_metadata_index_and_one_name_index(tmp_path):
+    """Version 4 had two metadata indexes (num, text) and two name indexes: opening it drops
+    them for version 5's ``pin_meta_value`` and ``pins_name_nocase``; the same queries find
+    the same pins, through the new indexes."""
+    path = tmp_path / "repo"
+    with Repo.init(path, fsync=False) as repo:
+        for i in range(30):
+            repo.pin(repo.block_put(f"b{i}".encode()), name=f"Item {i}",
+                     meta={"score": i, "kind": "odd" if i % 2 else "even", "label": f"L{i}"})
+    conn = sqlite3.connect(path / "pins.sqlite")
+    conn.execute("DROP INDEX pin_meta_value")
+    conn.execute("CREATE INDEX pin_meta_num ON pin_meta(key, type, num)")
+    conn.execute("CREATE INDEX pin_meta_text ON pin_meta(key, type, text)")
+    conn.execute("CREATE INDEX pins_name ON pins(name)")
+    conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema'")
+    conn.commit()
+    conn.close()
+
+    def answers(repo):
+        q = repo.pins.query
+        return [sorted(p.name for p in page.pins) for page in (
+            q(name="Item 7", limit=100), q(name="item 7", match="iexact", limit=100),
+            q(meta={"kind": "odd", "score": {"value": 20, "op": "gte"}}, limit=100),
+            q(meta={"label": {"value": ["L1", "L2"], "op": "between"}}, limit=100),
+            q(meta={"label": {"value": "L2%", "op": "like"}}, limit=100),
+            q(meta={"kind": {"value": "odd", "op": "ne"}}, limit=100))]
+
+    with Repo(path) as repo:
+        conn = repo.pins.conn
+        indexes = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")}
+        assert {"pin_meta_value", "pins_name_nocase"} <= indexes
+        assert not indexes & {"pin_meta_num", "pin_meta_text", "pins_name"}
+        got = answers(repo)
+        assert got[0] == got[1] == ["Item 7"]
+        assert got[2] == ["Item 21", "Item 23", "Item 25", "Item 27", "Item 29"]
+        assert got[3] == sorted(["Item 1", "Item 10", "Item 11", "Item 12", "Item 13",
+                                 "Item 14", "Item 15", "Item 16", "Item 17", "Item 18",
+                                 "Item 19", "Item 2"])
+        assert got[4] == sorted(["Item 2"] + [f"Item {i}" for i in range(20, 30)])
+        assert got[5] == sorted(f"Item {i}" for i in range(0, 30, 2))
+        plans = " ".join(r[-1] for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT pin FROM pin_meta m WHERE m.key = 'label'"
+            " AND m.type = 'string' AND m.num IS NULL AND m.text = 'L3'"))
+        plans += " ".join(r[-1] for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM pins p WHERE"
+            " p.name = 'Item 3' COLLATE NOCASE AND p.name = 'Item 3'"))
+        assert "pin_meta_value (key=? AND type=? AND num=? AND text=?)" in plans
+        assert "pins_name_nocase (name=?)" in plans
+
+
+def test_pin_ids_are_version_7_uuids_in_creation_order(tmp_path):
+    import time
+
+    from pinfold.pins.records import new_pin_id
+
+    with Repo.init(tmp_path / "repo", fsync=False) as repo:
+        pins = [repo.pin(repo.block_put(f"x{i}".encode()), name=str(i)) for i in range(50)]
+    ids = [p.id for p in pins]
+    assert ids == sorted(ids) and len(set(ids)) == 50
+    for p in pins:
+        u = uuid.UUID(p.id)
+        assert (u.version, u.variant, len(p.id)) == (7, uuid.RFC_4122, 32)
+        assert int(p.id[:12], 16) == p.created // 1_000_000  # its ms since the epoch
+    now = time.time_ns()
+    assert new_pin_id(now) != new_pin_id(now)  # 62 random bits apart
+    assert new_pin_id(now)[:16] < new_pin_id(now + 250)[:16] or now % 1_000_000 > 999_700
+
+
 def test_a_transaction_that_need_not_be_durable_commits_unsynced_and_restores(tmp_path):
     from pinfold.pins.store import Transaction, connect
 

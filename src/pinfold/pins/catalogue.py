@@ -16,7 +16,7 @@ from typing import Any
 from ..cid import CID
 from .meta import Value, check_key_count, check_meta, stored_text
 from .query import Query, validate
-from .records import Group, Page, Pin, PinError, check_name
+from .records import Group, Page, Pin, PinError, check_name, new_pin_id
 from .sqlquery import build
 from .store import Transaction, monotonic_ns
 
@@ -58,12 +58,13 @@ class Catalogue:
                network: str = "public") -> str:
         """A new record with its metadata and groups (created if missing); its id."""
         group_ids = self.group_ids(c, groups, create=True)
-        pin_id = uuid.uuid4().hex
+        created = monotonic_ns(c)
+        pin_id = new_pin_id(created)
         pid, start = owner if owner is not None else (None, None)
         c.execute(
             "INSERT INTO pins(id, cid, mh, name, type, created, size, status, reason,"
             " owner_pid, owner_start, network) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (pin_id, cid.bytes, cid.multihash, name, type, monotonic_ns(c), None, status,
+            (pin_id, cid.bytes, cid.multihash, name, type, created, None, status,
              reason, pid, start, network),
         )
         # a new id has no metadata yet: no delete, no count query, one statement for all keys

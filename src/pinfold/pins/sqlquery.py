@@ -45,14 +45,14 @@ def meta_condition(f: MetaFilter, args: list[Any]) -> str:
     if op in ("like", "notLike", "iLike", "notILike"):
         pattern = str(f.value)
         if op in ("like", "notLike"):
-            cond = "m.type = 'string' AND m.text GLOB ?"
+            cond = "m.type = 'string' AND m.num IS NULL AND m.text GLOB ?"
             cond_args.append(like_to_glob(pattern))
         else:
-            cond = "m.type = 'string' AND pinfold_lower(m.text) GLOB ?"
+            cond = "m.type = 'string' AND m.num IS NULL AND pinfold_lower(m.text) GLOB ?"
             cond_args.append(like_to_glob(pattern.lower()))
     elif op in ("regexp", "iRegexp"):
         flags = "i" if op == "iRegexp" else ""
-        cond = "m.type = 'string' AND pinfold_regexp(?, m.text)"
+        cond = "m.type = 'string' AND m.num IS NULL AND pinfold_regexp(?, m.text)"
         cond_args.append(flags + "\x00" + str(f.value))
     else:
         cond = comparison(f, cond_args)
@@ -77,13 +77,13 @@ def comparison(f: MetaFilter, args: list[Any]) -> str:
         if not common:
             raise QueryError(f"between bounds for {f.key!r} have different types")
         for t in common:
-            col = "m.text" if t == STRING else "m.num"
+            col = "m.num IS NULL AND m.text" if t == STRING else "m.num"
             alts.append(f"(m.type = ? AND {col} BETWEEN ? AND ?)")
             args.extend([t, lo_forms[t], hi_forms[t]])
         return " OR ".join(alts)
     sql_op = {"eq": "=", "ne": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
     for vtype, operand in typed_operands(f.value, ordering=op not in ("eq", "ne")):
-        col = "m.text" if vtype == STRING else "m.num"
+        col = "m.num IS NULL AND m.text" if vtype == STRING else "m.num"
         alts.append(f"(m.type = ? AND {col} {sql_op} ?)")
         args.extend([vtype, operand])
     return " OR ".join(alts)
@@ -105,8 +105,9 @@ def build(q: Query, *, scan: bool = False) -> tuple[str, list[Any], str, list[An
         args.extend(c.multihash for c in q.cids)
     if q.name is not None:
         if q.match == "exact":
-            conds.append("p.name = ?")
-            args.append(q.name)
+            # NOCASE equality holds wherever equality does: its index narrows, == decides
+            conds.append("p.name = ? COLLATE NOCASE AND p.name = ?")
+            args.extend([q.name, q.name])
         elif q.match == "iexact":
             if q.name.isascii():  # the NOCASE index narrows, the exact fold decides
                 conds.append("p.name = ? COLLATE NOCASE AND pinfold_lower(p.name) = ?")

@@ -6,12 +6,10 @@ the query builder of :mod:`pinfold.pins.pg.sqlquery`.
 
 from __future__ import annotations
 
-import uuid
-
 from ...cid import CID
 from ..catalogue import Catalogue
 from ..meta import Value, check_key_count
-from ..records import Pin, PinError, check_name
+from ..records import Pin, PinError, check_name, new_pin_id
 from ..sqlquery import regexp_function
 from ..store import monotonic_ns
 from . import sqlquery
@@ -43,12 +41,13 @@ class PgCatalogue(Catalogue):
                values: dict[str, Value | None], groups: list[str],
                network: str = "public") -> str:
         group_ids = self.group_ids(c, groups, create=True)
-        pin_id = uuid.uuid4().hex
+        created = monotonic_ns(c)
+        pin_id = new_pin_id(created)
         writer, where = owner if owner is not None else (None, None)
         c.execute(
             "INSERT INTO pins(id, cid, mh, name, name_fold, type, created, size, status, reason,"
             " owner_pid, owner_start, network) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (pin_id, cid.bytes, cid.multihash, name, name.lower(), type, monotonic_ns(c), None,
+            (pin_id, cid.bytes, cid.multihash, name, name.lower(), type, created, None,
              status, reason, writer, where, network),
         )
         self.write_meta(c, pin_id, values, replace=True)
