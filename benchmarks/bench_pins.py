@@ -21,7 +21,11 @@ added with ``queue=True`` (status ``queued``), as Pinata's pin-by-hash.
 
     python benchmarks/bench_pins.py [--count 1000000] [--cids N] [--batch 10000] [--runs 7]
                                     [--dir DIR] [--keep] [--reuse] [--explain] [--profile]
-                                    [--no-queries]
+                                    [--no-queries] [--floor]
+
+``--floor`` writes each batch's rows again, bare, into a second database right after pinfold
+adds the batch (class ``Floor``), and the growth table shows that floor's rate beside
+pinfold's: what SQLite alone does with these writes at each size, in the same run.
 
 The repo is built in DIR/repo (default: a temp dir) and deleted afterwards unless ``--keep``;
 ``--reuse`` runs the queries on a repo kept by an earlier run (a million pins take ~12 min to
@@ -32,6 +36,7 @@ query plan; ``--profile`` runs the build under cProfile and prints the hot spots
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import gc
@@ -119,16 +124,79 @@ def store_blocks(repo: Repo, n: int, batch: int) -> float:
     return time.perf_counter() - start
 
 
-def build_pins(repo: Repo, count: int, cids: int, batch: int,
-               seed: int) -> tuple[float, float, list[tuple[int, int, float, float]]]:
+class Floor:
+    """The rows a batch of pins writes, written bare into a second pin database made by the
+    same schema (pinfold.pins.store): each pin's ``pins`` row in its final state (its name
+    goes into the trigram index by the schema's trigger), its metadata rows, its groups and
+    its block's reference count (and its leaving the unreferenced list), one statement each,
+    one transaction and one commit per batch. No lookups, no Python between the statements
+    but the loop: how fast SQLite alone takes these writes as the tables grow, measured batch
+    by batch beside pinfold's own."""
+
+    def __init__(self, path: str, cids: int, durable: bool = True) -> None:
+        from pinfold.pins.store import connect, init_schema
+
+        self.conn = connect(path, durable=durable)
+        init_schema(self.conn)
+        self.created = time.time_ns()
+        with self.conn:
+            self.conn.execute("BEGIN")
+            self.conn.executemany(
+                "INSERT INTO refs(mh, cid, rc, dc, links, prc) VALUES (?, ?, 0, 0, x'', 0)",
+                ((c.multihash, c.bytes) for c in (block_for(k).cid for k in range(cids))))
+            # as after the lease that stored them: unreferenced until a pin takes them
+            self.conn.execute("INSERT INTO unreferenced(mh) SELECT mh FROM refs")
+            self.conn.execute("COMMIT")
+        self.group_ids: dict[str, str] = {}
+
+    def write(self, work: list) -> float:
+        """Write the batch's rows; its seconds (rows prepared before the clock starts)."""
+        from pinfold.pins.meta import typed
+        from pinfold.pins.records import new_pin_id
+
+        c = self.conn
+        for g in {g for _, args, _ in work for g in args["groups"]} - set(self.group_ids):
+            self.group_ids[g] = gid = new_pin_id(time.time_ns())
+            c.execute("INSERT INTO groups(id, name, created) VALUES (?, ?, ?)",
+                      (gid, g, time.time_ns()))
+        rows = []
+        for cid, args, queue in work:
+            self.created += 1
+            pin_id = new_pin_id(self.created)
+            meta = [(pin_id, k, v.type, v.num, v.text)
+                    for k, v in ((k, typed(x)) for k, x in args["meta"].items())]
+            grp = [(pin_id, self.group_ids[g]) for g in args["groups"]]
+            rows.append(((pin_id, cid.bytes, cid.multihash, args["name"], self.created,
+                          None if queue else 26, "queued" if queue else "pinned"),
+                         meta, grp, None if queue else cid.multihash))
+        start = time.perf_counter()
+        c.execute("BEGIN")
+        for pin, meta, grp, mh in rows:
+            c.execute("INSERT INTO pins(id, cid, mh, name, type, created, size, status)"
+                      " VALUES (?, ?, ?, ?, 'recursive', ?, ?, ?)", pin)
+            c.executemany("INSERT INTO pin_meta(pin, key, type, num, text)"
+                          " VALUES (?, ?, ?, ?, ?)", meta)
+            if grp:
+                c.executemany("INSERT INTO pin_groups(pin, grp) VALUES (?, ?)", grp)
+            if mh is not None:
+                c.execute("UPDATE refs SET rc = rc + 1, prc = prc + 1 WHERE mh = ?", (mh,))
+                c.execute("DELETE FROM unreferenced WHERE mh = ?", (mh,))
+        c.execute("COMMIT")
+        return time.perf_counter() - start
+
+
+def build_pins(repo: Repo, count: int, cids: int, batch: int, seed: int,
+               floor: Floor | None = None,
+               ) -> tuple[float, float, list[tuple[int, int, float, float, float | None]]]:
     """Add ``count`` pins, one transaction per batch. Returns the seconds spent adding, the
     seconds of that spent in COMMIT, and per batch (pins so far, pins in it, seconds, seconds
-    of COMMIT). Generating the arguments of a batch is not counted."""
+    of COMMIT, seconds of the same batch's rows written bare by ``floor``, run right after
+    it). Generating the arguments of a batch is not counted."""
     rng = random.Random(seed)
     cid_of = [block_for(k).cid for k in range(cids)]
     pins = repo.pins
     adding = committing = 0.0
-    rates: list[tuple[int, int, float, float]] = []
+    rates: list[tuple[int, int, float, float, float | None]] = []
     next_report = time.perf_counter() + 30
     for lo in range(0, count, batch):
         hi = min(lo + batch, count)
@@ -148,7 +216,8 @@ def build_pins(repo: Repo, count: int, cids: int, batch: int,
         end = time.perf_counter()
         adding += end - start
         committing += end - body_end
-        rates.append((hi, hi - lo, end - start, end - body_end))
+        rates.append((hi, hi - lo, end - start, end - body_end,
+                      floor.write(work) if floor is not None else None))
         if end >= next_report:
             next_report = end + 30
             print(f"  {hi:>9,} pins  {hi / adding:8,.0f} pins/s overall,"
@@ -156,8 +225,9 @@ def build_pins(repo: Repo, count: int, cids: int, batch: int,
     return adding, committing, rates
 
 
-def growth_rows(rates: list[tuple[int, int, float, float]]) -> list[list[str]]:
-    """The add rate as the pin set grows: about ten rows, each over its batches."""
+def growth_rows(rates: list[tuple[int, int, float, float, float | None]]) -> list[list[str]]:
+    """The add rate as the pin set grows: about ten rows, each over its batches (with the
+    floor's rate and pinfold's fraction of it when there is a floor)."""
     step = max(1, len(rates) // 10)
     rows = []
     for i in range(0, len(rates), step):
@@ -165,7 +235,11 @@ def growth_rows(rates: list[tuple[int, int, float, float]]) -> list[list[str]]:
         pins = sum(p[1] for p in part)
         secs = sum(p[2] for p in part)
         commit_ms = sum(p[3] for p in part) / len(part) * 1000
-        rows.append([f"{part[-1][0]:,}", f"{pins / secs:,.0f}", f"{commit_ms:,.0f}"])
+        row = [f"{part[-1][0]:,}", f"{pins / secs:,.0f}", f"{commit_ms:,.0f}"]
+        if part[0][4] is not None:
+            floor_s = sum(p[4] for p in part)
+            row += [f"{pins / floor_s:,.0f}", f"{floor_s / secs:.2f}x"]
+        rows.append(row)
     return rows
 
 
@@ -322,6 +396,9 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true",
                     help="build under cProfile and print the hot spots")
     ap.add_argument("--no-queries", action="store_true", help="only build")
+    ap.add_argument("--floor", action="store_true",
+                    help="after each batch, write the same rows bare into a second database"
+                         " (the Floor class) and report its rate beside pinfold's")
     args = ap.parse_args()
     count = args.count
     cids = min(args.cids or count, count)
@@ -356,7 +433,9 @@ def main() -> int:
             prof = cProfile.Profile() if args.profile else None
             if prof:
                 prof.enable()
-            adding, committing, rates = build_pins(repo, count, cids, args.batch, args.seed)
+            floor = Floor(os.path.join(base, "floor.sqlite"), cids) if args.floor else None
+            adding, committing, rates = build_pins(repo, count, cids, args.batch, args.seed,
+                                                   floor)
             if prof:
                 prof.disable()
             summary += [
@@ -387,8 +466,10 @@ def main() -> int:
         if growth:
             print("\nadd rate as the pin set grows (batches of"
                   f" {args.batch:,} pins, one commit each):\n")
-            print(table(["pins so far", "pins/s", "ms per COMMIT"], growth, {0, 1, 2}),
-                  flush=True)
+            heads = ["pins so far", "pins/s", "ms per COMMIT"]
+            if len(growth[0]) > 3:
+                heads += ["floor pins/s", "pinfold / floor"]
+            print(table(heads, growth, set(range(len(heads)))), flush=True)
         if args.no_queries:
             repo.close()
             return 0
@@ -437,6 +518,10 @@ def main() -> int:
             print(f"\nrepo kept at {where}")
         else:
             shutil.rmtree(where if args.dir else base, ignore_errors=True)
+        for suffix in ("", "-wal", "-shm"):
+            if args.floor and args.dir and not args.reuse:
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(base, "floor.sqlite" + suffix))
     return 0
 
 
