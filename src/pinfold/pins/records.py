@@ -23,10 +23,11 @@ NETWORKS = ("public", "private")
 
 def new_pin_id(created_ns: int) -> str:
     """A pin's id: a UUID (32 hex digits) of version 7 (RFC 9562) made from its creation time
-    (ms in the first 48 bits, the sub-ms part in the next 12) and 62 random bits. Ids made
-    later sort later, so the pin tables' keys (the id, and metadata's (pin, key)) grow at their
-    end instead of at random pages: a million random ids made each insert touch pages all
-    over those B-trees (pins added fell from 5,200/s to 3,200/s by 200,000 pins)."""
+    (ms in the first 48 bits, the sub-ms part in the next 12, steps of ~244 ns) and 62 random
+    bits. Ids made ~244 ns or more apart sort in creation order, so the pin tables' keys (the
+    id, and metadata's (pin, key)) grow at their end instead of at random pages, as random
+    (version 4) ids made them do: at 200,000 pins that alone took adding pins from 3,164/s
+    to 4,502/s (benchmarks/RESULTS.md)."""
     ms, sub = divmod(created_ns, 1_000_000)
     rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
     return f"{ms & ((1 << 48) - 1):012x}7{sub * 4096 // 1_000_000:03x}{(2 << 62) | rand:016x}"

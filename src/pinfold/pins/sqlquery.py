@@ -11,6 +11,11 @@ from typing import Any
 from .meta import STRING, MetaFilter
 from .query import Query, QueryError, typed_operands
 
+# A string row has num NULL (a time row has both num and text): saying so lets the one
+# metadata index, (key, type, num, text), find strings by (key, 'string', NULL, text).
+TEXT_COL = "m.num IS NULL AND m.text"
+STRING_ROW = f"m.type = '{STRING}' AND m.num IS NULL"
+
 
 def like_to_glob(pattern: str) -> str:
     """SQL LIKE (``%``, ``_``; a backslash makes the next character literal, as in
@@ -35,7 +40,7 @@ def like_to_glob(pattern: str) -> str:
 def meta_condition(f: MetaFilter, args: list[Any]) -> str:
     """SQL selecting the ids of the pins one metadata filter keeps.
 
-    The subquery runs on the ``(key, type, value)`` indexes, so a selective filter reads only
+    The subquery runs on the ``(key, type, num, text)`` index, so a selective filter reads only
     its matches. Negated operators (``ne``, ``notBetween``, ``notLike``, ``notILike``) match
     pins that have the key with a value that fails the positive test, as in Pinata.
     """
@@ -45,14 +50,14 @@ def meta_condition(f: MetaFilter, args: list[Any]) -> str:
     if op in ("like", "notLike", "iLike", "notILike"):
         pattern = str(f.value)
         if op in ("like", "notLike"):
-            cond = "m.type = 'string' AND m.num IS NULL AND m.text GLOB ?"
+            cond = f"{STRING_ROW} AND m.text GLOB ?"
             cond_args.append(like_to_glob(pattern))
         else:
-            cond = "m.type = 'string' AND m.num IS NULL AND pinfold_lower(m.text) GLOB ?"
+            cond = f"{STRING_ROW} AND pinfold_lower(m.text) GLOB ?"
             cond_args.append(like_to_glob(pattern.lower()))
     elif op in ("regexp", "iRegexp"):
         flags = "i" if op == "iRegexp" else ""
-        cond = "m.type = 'string' AND m.num IS NULL AND pinfold_regexp(?, m.text)"
+        cond = f"{STRING_ROW} AND pinfold_regexp(?, m.text)"
         cond_args.append(flags + "\x00" + str(f.value))
     else:
         cond = comparison(f, cond_args)
@@ -77,13 +82,13 @@ def comparison(f: MetaFilter, args: list[Any]) -> str:
         if not common:
             raise QueryError(f"between bounds for {f.key!r} have different types")
         for t in common:
-            col = "m.num IS NULL AND m.text" if t == STRING else "m.num"
+            col = TEXT_COL if t == STRING else "m.num"
             alts.append(f"(m.type = ? AND {col} BETWEEN ? AND ?)")
             args.extend([t, lo_forms[t], hi_forms[t]])
         return " OR ".join(alts)
     sql_op = {"eq": "=", "ne": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
     for vtype, operand in typed_operands(f.value, ordering=op not in ("eq", "ne")):
-        col = "m.num IS NULL AND m.text" if vtype == STRING else "m.num"
+        col = TEXT_COL if vtype == STRING else "m.num"
         alts.append(f"(m.type = ? AND {col} {sql_op} ?)")
         args.extend([vtype, operand])
     return " OR ".join(alts)

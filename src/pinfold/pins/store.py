@@ -21,6 +21,7 @@ from .sqlquery import regexp_function
 # 2: pins.owner_pid / owner_start (the process that pins a 'pinning' pin)
 # 3: pins.network ('public'/'private'), refs.prc (references from public pins; issue 15)
 # 4: refs.id (rows in the order they were made; was a table keyed by mh)
+# 5: one metadata index (pin_meta_value) and one name index (pins_name_nocase); time-ordered ids
 SCHEMA_VERSION = 5
 
 SCHEMA = """
@@ -44,6 +45,9 @@ CREATE TABLE IF NOT EXISTS pins (
 );
 CREATE INDEX IF NOT EXISTS pins_mh ON pins(mh, type, status);
 CREATE INDEX IF NOT EXISTS pins_name_nocase ON pins(name COLLATE NOCASE);
+-- names are found through pins_name_nocase alone (exact: NOCASE narrows, == decides): one
+-- B-tree fewer for every new pin to update; dropped from old repos (version 5)
+DROP INDEX IF EXISTS pins_name;
 CREATE INDEX IF NOT EXISTS pins_status ON pins(status, created);
 CREATE INDEX IF NOT EXISTS pins_size ON pins(size);
 CREATE INDEX IF NOT EXISTS pins_created ON pins(created);
@@ -74,6 +78,9 @@ CREATE TABLE IF NOT EXISTS pin_meta (
 -- one index for both columns (a row has a number, or a string with num NULL, or a time with
 -- both): what a query compares, numbers on (key, type, num), strings on (key, type, NULL, text)
 CREATE INDEX IF NOT EXISTS pin_meta_value ON pin_meta(key, type, num, text);
+-- version 4's two indexes, (key, type, num) and (key, type, text), dropped from old repos
+DROP INDEX IF EXISTS pin_meta_num;
+DROP INDEX IF EXISTS pin_meta_text;
 CREATE TABLE IF NOT EXISTS groups (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -168,10 +175,6 @@ def init_schema(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE refs SET prc = rc WHERE rc > 0")  # all references public
         if columns and "id" not in {r[1] for r in conn.execute("PRAGMA table_info(refs)")}:
             _number_refs(conn)  # versions 1-3
-        # version 5: one metadata index instead of pin_meta_num and pin_meta_text, names
-        # found through pins_name_nocase alone (fewer B-trees for every new pin to update)
-        for old in ("pin_meta_num", "pin_meta_text", "pins_name"):
-            conn.execute(f"DROP INDEX IF EXISTS {old}")
         for stmt in _statements(SCHEMA):
             conn.execute(stmt)
         conn.execute(
