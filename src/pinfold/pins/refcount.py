@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from .. import _faults
 from ..blockstore.base import Blockstore
-from ..cid import CID
+from ..cid import CID, RAW
 from ..codecs.links import links_of, pack, unpack, unpack_mhs
 from ..errors import BlockNotFoundError, DecodeError
 from .records import PinError
@@ -51,6 +51,10 @@ class RefCounts:
             if check and not self.blocks.has(cid):
                 raise BlockNotFoundError(cid)
             return unpack(known)
+        if cid.codec_code == RAW:  # no links: present is all a reference needs (as Kubo)
+            if check and not self.blocks.has(cid):
+                raise BlockNotFoundError(cid)
+            return []
         data = self.blocks.get(cid)
         try:
             return links_of(cid, data)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..block import BlockGetter
+from ..blockstore.base import Blockstore
 from ..cid import CID, DAG_PB
 from ..codecs import dagpb
 from ..codecs.links import links_of, pack, unpack
@@ -151,16 +152,18 @@ def verify_dags(pinned: Iterable[tuple[CID, str]], blocks: BlockGetter) -> list[
     return problems
 
 
-def dag_size(blocks: BlockGetter, cid: CID) -> int | None:
+def dag_size(blocks: Blockstore, cid: CID) -> int | None:
     """Cumulative size of the DAG: for DAG-PB the root block plus its links' Tsizes (what
-    Kubo reports), for other codecs the root block's size; None if the block is absent."""
+    Kubo reports), for other codecs the root block's size (from the store's record of it,
+    not a read); None if the block is absent."""
+    if cid.codec_code != DAG_PB:
+        inline = cid.identity_data
+        return len(inline) if inline is not None else blocks.size_of(cid.multihash)
     try:
         data = blocks.get(cid)
     except BlockNotFoundError:
         return None
-    if cid.codec_code == DAG_PB:
-        try:
-            return len(data) + sum(lk.tsize or 0 for lk in dagpb.decode(data).links)
-        except DecodeError:
-            return len(data)
-    return len(data)
+    try:
+        return len(data) + sum(lk.tsize or 0 for lk in dagpb.decode(data).links)
+    except DecodeError:
+        return len(data)
