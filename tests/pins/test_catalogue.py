@@ -11,9 +11,20 @@ import pytest
 from pinfold import PinfoldError
 from pinfold.pins import PinError
 from pinfold.repo import Repo
-from tests.repo.helpers import KINDS
+from tests.repo.helpers import KINDS, raw_cid
 
-from .helpers import OPTS, QDATA, QROOT, UTC, build_export, name_set, names, pin_block, pin_view
+from .helpers import (
+    OPTS,
+    QDATA,
+    QROOT,
+    UTC,
+    T,
+    build_export,
+    name_set,
+    names,
+    pin_block,
+    pin_view,
+)
 
 
 # -- groups -------------------------------------------------------------------------------------
@@ -140,3 +151,66 @@ def test_import_of_a_malformed_line_imports_nothing(repo):
     with pytest.raises(PinfoldError, match="line 3"):
         repo.pins.import_(out.getvalue().splitlines()[:2] + ["{oops"])
     assert len(repo.pins.import_(out.getvalue().splitlines())) == 4
+
+
+# -- what add returns -------------------------------------------------------------------------
+def _tricky_numbers() -> list:
+    """Numbers whose read-back form is the question: integral floats (SQLite's NUMERIC keeps
+    them as integers inside int64's range, ends excluded), the ends themselves, floats past
+    2**53 whose shortest repr is not their exact value, and random bit patterns."""
+    import random
+    import struct
+
+    edge = [0.0, -0.0, 3.0, -7.0, 2.5, 0.1, 1e15, 2.0**53, 2.0**53 + 2, 2.0**60,
+            123456789012345678.0, -(2.0**63), 2.0**63, 2.0**64, 1e300, -1e300, 5e-324,
+            0, 1, -1, -(1 << 63), (1 << 63) - 1, 1 << 53]
+    rng = random.Random(20261204)
+    while len(edge) < 400:
+        x = struct.unpack("<d", rng.randbytes(8))[0]
+        if x == x and abs(x) != float("inf"):
+            edge.append(x)
+    return edge
+
+
+def test_add_returns_the_record_get_reads_back(repo):
+    """An add inside a transaction builds its Pin from what it wrote (no read back); it must
+    be the Pin ``get`` reads, value types and key order included, for every kind of value,
+    group given by id, by name or twice, and every status an add can leave."""
+    numbers = _tricky_numbers()
+    keyed = repo.pins.group_create("zeta")
+    raw = [repo.block_put(f"as-written {i}".encode()) for i in range(9)]
+    tree = repo.add(b"x" * 5000, pin=False, **OPTS).root
+    cbor = repo.dag_put({"a": 1, "link": raw[0]})
+    missing = raw_cid(b"never stored as-written")
+    metas = [{f"n{j:03d}": v for j, v in enumerate(numbers[k : k + 100])}
+             for k in range(0, len(numbers), 100)]
+    metas += [
+        {"s": "", "é": "ünïcode ✓", "b": True, "f": False, "B": "upper first"},
+        {"t": dt.datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=UTC),
+         "naive": dt.datetime(2020, 1, 2, 3, 4, 5), "d": dt.date(1999, 12, 31),
+         "j": T("2024-05-01T12:00:00.123456789Z")},
+        {},
+    ]
+    cases = []
+    for i, meta in enumerate(metas):
+        cases.append(dict(cid=raw[i % 6], name=f"p{i}", meta=meta,
+                          groups=["alpha", keyed.id, "alpha", "Beta"][: i % 5]))
+    cases += [
+        dict(cid=tree, name="a tree", groups=["zeta"]),
+        dict(cid=cbor, name="cbor", meta={"x": 1.0}),
+        dict(cid=missing, name="queued", queue=True, meta={"y": 2.0}),
+        dict(cid=raw[8], name="direct", type="direct"),
+        dict(cid=raw[2], name="private", network="private"),
+    ]
+    with repo.pins.transaction():
+        added = [repo.pins.add(c.pop("cid"), **c) for c in map(dict, cases)]
+    assert [p.status for p in added[-4:]] == ["pinned", "queued", "pinned", "pinned"]
+    assert added[-5].size == repo.pins.get(added[-5].id).size > 5000
+    for pin in added:
+        back = repo.pins.get(pin.id)
+        assert pin == back
+        assert repr(pin) == repr(back)  # 3 == 3.0, but repr tells an int from a float
+        assert [type(v) for v in pin.meta.values()] == [type(v) for v in back.meta.values()]
+    # outside a transaction (two steps, then read back) the same record comes back
+    again = repo.pins.add(raw[3], name="outside", meta=metas[0], groups=["Beta", "alpha"])
+    assert repr(again) == repr(repo.pins.get(again.id))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..blockstore.base import Blockstore
@@ -112,22 +113,24 @@ class PinSet(Pinner):
                 raise PinError(f"{cid} is already pinned recursively")
             if two_phase:
                 owner, reason = self._owner()
-                pin_id = self.records.insert(c, cid, name, type, "pinning", reason, owner,
-                                             values, groups, network)
+                pin = self.records.insert(c, cid, name, type, "pinning", reason, owner,
+                                          values, groups, network)
             else:
-                pin_id = self.records.insert(c, cid, name, type, "pinned", None, None, values,
-                                             groups, network)
-                self._activate(c, pin_id, cid, type, lease, queue, network)
-        if two_phase:
-            try:
-                with self.tx() as c:
-                    if self.records.status(c, pin_id) == "pinning":
-                        self._activate(c, pin_id, cid, type, lease, queue, network)
-            except BaseException:
-                with self.tx() as c:
-                    self.records.delete(c, pin_id, status="pinning")
-                raise
-        return self.get(pin_id)
+                pin = self.records.insert(c, cid, name, type, "pinned", None, None, values,
+                                          groups, network)
+                status, reason, size = self._activate(c, pin.id, cid, type, lease, queue,
+                                                      network)
+                # what was written, not read back (see Catalogue.as_written)
+                return replace(pin, status=status, reason=reason, size=size)
+        try:
+            with self.tx() as c:
+                if self.records.status(c, pin.id) == "pinning":
+                    self._activate(c, pin.id, cid, type, lease, queue, network)
+        except BaseException:
+            with self.tx() as c:
+                self.records.delete(c, pin.id, status="pinning")
+            raise
+        return self.get(pin.id)
 
     def _owner(self) -> tuple[tuple[int, str], str]:
         """Who takes a two-step pin's references (what :meth:`recover` checks), and the
@@ -137,10 +140,12 @@ class PinSet(Pinner):
         return (pid, start), f"pinning in process {pid} {start}"
 
     def _activate(self, c: sqlite3.Connection, pin_id: str, cid: CID, type: str,
-                  lease: Lease | None, queue: bool | str, network: str = "public") -> bool:
-        """Take the references of a pin row. If blocks are missing: ``queue=True`` leaves it
-        ``queued``, ``queue="fail"`` marks it ``failed``, else the error is raised (the
-        caller's transaction then drops the row)."""
+                  lease: Lease | None, queue: bool | str,
+                  network: str = "public") -> tuple[str, str | None, int | None]:
+        """Take the references of a pin row; its ``(status, reason, size)`` after. If blocks
+        are missing: ``queue=True`` leaves it ``queued``, ``queue="fail"`` marks it
+        ``failed``, else the error is raised (the caller's transaction then drops the
+        row)."""
         mh = cid.multihash
         c.execute("SAVEPOINT activate")
         try:
@@ -157,20 +162,22 @@ class PinSet(Pinner):
             c.execute("ROLLBACK TO activate")
             c.execute("RELEASE activate")
             if queue == "fail":
-                self.records.set_status(c, pin_id, "failed",
-                                        f"interrupted and cannot finish: {exc}")
-                return False
+                reason = f"interrupted and cannot finish: {exc}"
+                self.records.set_status(c, pin_id, "failed", reason)
+                return "failed", reason, None
             if not queue:
                 raise
-            self.records.set_status(c, pin_id, "queued", f"waiting for blocks ({exc})")
-            return False
+            reason = f"waiting for blocks ({exc})"
+            self.records.set_status(c, pin_id, "queued", reason)
+            return "queued", reason, None
         except BaseException:
             c.execute("ROLLBACK TO activate")
             c.execute("RELEASE activate")
             raise
         c.execute("RELEASE activate")
-        self.records.set_status(c, pin_id, "pinned", None, dag_size(self.blocks, cid))
-        return True
+        size = dag_size(self.blocks, cid)
+        self.records.set_status(c, pin_id, "pinned", None, size)
+        return "pinned", None, size
 
     def complete_queued(self) -> list[Pin]:
         done = []
@@ -180,7 +187,7 @@ class PinSet(Pinner):
                 if self.records.status(c, pin_id) != "queued":
                     continue
                 if self._activate(c, pin_id, CID.from_bytes(cid_b), ptype, None, queue=True,
-                                  network=net):
+                                  network=net)[0] == "pinned":
                     done.append(pin_id)
         return [self.get(i) for i in done]
 
@@ -199,7 +206,7 @@ class PinSet(Pinner):
                 if self.records.status(c, pin_id) != "pinning":
                     continue
                 if self._activate(c, pin_id, CID.from_bytes(cid_b), ptype, None, queue="fail",
-                                  network=net):
+                                  network=net)[0] == "pinned":
                     finished += 1
                 else:
                     failed += 1

@@ -13,7 +13,7 @@ from ..records import Pin, PinError, check_name, new_pin_id
 from ..sqlquery import regexp_function
 from ..store import monotonic_ns
 from . import sqlquery
-from .store import Connection, Transaction
+from .store import Connection, Transaction, numeric_number
 
 
 class PgCatalogue(Catalogue):
@@ -39,8 +39,8 @@ class PgCatalogue(Catalogue):
     def insert(self, c: Connection, cid: CID, name: str, type: str, status: str,  # type: ignore[override]
                reason: str | None, owner: tuple[int, str] | None,
                values: dict[str, Value | None], groups: list[str],
-               network: str = "public") -> str:
-        group_ids = self.group_ids(c, groups, create=True)
+               network: str = "public") -> Pin:
+        found = self.group_rows(c, groups, create=True)
         created = monotonic_ns(c)
         pin_id = new_pin_id(created)
         writer, where = owner if owner is not None else (None, None)
@@ -52,8 +52,16 @@ class PgCatalogue(Catalogue):
         )
         self.write_meta(c, pin_id, values, replace=True)
         c.executemany("INSERT OR IGNORE INTO pin_groups(pin, grp) VALUES (?, ?)",
-                      [(pin_id, g) for g in group_ids])
-        return pin_id
+                      [(pin_id, g) for g, _ in found])
+        return self.as_written(pin_id, cid, name, type, created, status, reason, values,
+                               [n for _, n in found], network)
+
+    @staticmethod
+    def read_number(num: float | int | None) -> float | int | None:
+        """A float goes to NUMERIC as its shortest ``repr`` and comes back by
+        :func:`~pinfold.pins.pg.store.numeric_number` (an integral one of 17 digits or more
+        reads back as the integer its ``repr`` spells, not the float's exact value)."""
+        return numeric_number(repr(num)) if isinstance(num, float) else num
 
     @staticmethod
     def write_meta(c: Connection, pin_id: str, values: dict[str, Value | None],  # type: ignore[override]

@@ -100,7 +100,7 @@ class PgPinSet(PinSet):
                 if self.records.status(c, pin_id) != "pinning":  # type: ignore[arg-type]
                     continue
                 if self._activate(c, pin_id, CID.from_bytes(cid_b), ptype,  # type: ignore[arg-type]
-                                  None, queue="fail", network=net):
+                                  None, queue="fail", network=net)[0] == "pinned":
                     finished += 1
                 else:
                     failed += 1

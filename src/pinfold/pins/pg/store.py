@@ -335,6 +335,17 @@ def _key(text: str) -> int:
 _I64 = 1 << 63
 
 
+def numeric_number(text: str) -> int | float:
+    """A NUMERIC value (its text) as a metadata number: an ``int`` when integral and in
+    int64's range (as SQLite's NUMERIC affinity keeps an integer), else a ``float``. A float
+    is written as its shortest ``repr``, so ``numeric_number(repr(x))`` is what ``x`` reads
+    back as."""
+    d = decimal.Decimal(text)
+    if d == d.to_integral_value() and -_I64 <= d < _I64:
+        return int(d)
+    return float(d)
+
+
 def _register_numbers(raw: Any) -> None:
     """Floats go to NUMERIC columns by their shortest repr (exact); NUMERIC values come back
     as an ``int`` when integral and 64-bit (as SQLite's NUMERIC affinity keeps them), else
@@ -352,10 +363,7 @@ def _register_numbers(raw: Any) -> None:
 
     class NumericAsNumber(Loader):
         def load(self, data: Any) -> int | float:
-            d = decimal.Decimal(bytes(data).decode())
-            if d == d.to_integral_value() and -_I64 <= d < _I64:
-                return int(d)
-            return float(d)
+            return numeric_number(bytes(data).decode())
 
     raw.adapters.register_dumper(float, FloatAsNumeric)
     raw.adapters.register_loader("numeric", NumericAsNumber)
