@@ -199,13 +199,16 @@ def test_add_returns_the_record_get_reads_back(repo):
         dict(cid=tree, name="a tree", groups=["zeta"]),
         dict(cid=cbor, name="cbor", meta={"x": 1.0}),
         dict(cid=missing, name="queued", queue=True, meta={"y": 2.0}),
+        # its root is here (a size could be taken) but a child is not: queued, no size
+        dict(cid=repo.dag_put({"gone": missing}), name="queued on a child", queue=True),
         dict(cid=raw[8], name="direct", type="direct"),
         dict(cid=raw[2], name="private", network="private"),
     ]
     with repo.pins.transaction():
         added = [repo.pins.add(c.pop("cid"), **c) for c in map(dict, cases)]
-    assert [p.status for p in added[-4:]] == ["pinned", "queued", "pinned", "pinned"]
-    assert added[-5].size == repo.pins.get(added[-5].id).size > 5000
+    assert [p.status for p in added[-5:]] == ["pinned", "queued", "queued", "pinned", "pinned"]
+    assert added[-6].size == repo.pins.get(added[-6].id).size > 5000
+    assert added[-4].size is None and added[-3].size is None
     for pin in added:
         back = repo.pins.get(pin.id)
         assert pin == back

@@ -58,7 +58,7 @@ class Catalogue:
     def insert(self, c: sqlite3.Connection, cid: CID, name: str, type: str, status: str,
                reason: str | None, owner: tuple[int, str] | None,
                values: dict[str, Value | None], groups: list[str],
-               network: str = "public") -> Pin:
+               network: str = "public", size: int | None = None) -> Pin:
         """A new record with its metadata and groups (created if missing): the :class:`Pin`
         that :meth:`get` would read back (see :meth:`as_written`)."""
         found = self.group_rows(c, groups, create=True)
@@ -68,7 +68,7 @@ class Catalogue:
         c.execute(
             "INSERT INTO pins(id, cid, mh, name, type, created, size, status, reason,"
             " owner_pid, owner_start, network) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (pin_id, cid.bytes, cid.multihash, name, type, created, None, status,
+            (pin_id, cid.bytes, cid.multihash, name, type, created, size, status,
              reason, pid, start, network),
         )
         # a new id has no metadata yet: no delete, no count query, one statement for all keys
@@ -82,11 +82,11 @@ class Catalogue:
             c.executemany("INSERT OR IGNORE INTO pin_groups(pin, grp) VALUES (?, ?)",
                           [(pin_id, g) for g, _ in found])
         return self.as_written(pin_id, cid, name, type, created, status, reason, values,
-                               [n for _, n in found], network)
+                               [n for _, n in found], network, size)
 
     def as_written(self, pin_id: str, cid: CID, name: str, type: str, created: int,
                    status: str, reason: str | None, values: dict[str, Value | None],
-                   group_names: list[str], network: str) -> Pin:
+                   group_names: list[str], network: str, size: int | None = None) -> Pin:
         """The :class:`Pin` a just-inserted record reads back as, built from what was written
         instead of read (a read is ~15% of an ``add``): metadata in key order (the order of
         ``pin_meta``'s key), numbers as the column gives them back (:meth:`read_number`),
@@ -97,7 +97,7 @@ class Catalogue:
             v = values[key]
             if v is not None:
                 meta[key] = self.read_number(v.num) if v.type == NUMBER else v.to_python()
-        return Pin(pin_id, CID.from_bytes(cid.bytes), name, type, created, None, status, reason,
+        return Pin(pin_id, CID.from_bytes(cid.bytes), name, type, created, size, status, reason,
                    meta, tuple(sorted(set(group_names))), network)
 
     @staticmethod
@@ -117,12 +117,13 @@ class Catalogue:
     @staticmethod
     def set_status(c: sqlite3.Connection, pin_id: str, status: str, reason: str | None,
                    size: int | None = None) -> None:
-        """Set a record's status (its owner goes: only ``pinning`` has one)."""
+        """Set a record's status (its owner goes: only ``pinning`` has one; only ``pinned``
+        has a size)."""
         if status == "pinned":
             c.execute("UPDATE pins SET status = 'pinned', reason = NULL, size = ?,"
                       " owner_pid = NULL, owner_start = NULL WHERE id = ?", (size, pin_id))
         else:
-            c.execute("UPDATE pins SET status = ?, reason = ?, owner_pid = NULL,"
+            c.execute("UPDATE pins SET status = ?, reason = ?, size = NULL, owner_pid = NULL,"
                       " owner_start = NULL WHERE id = ?", (status, reason, pin_id))
 
     @staticmethod

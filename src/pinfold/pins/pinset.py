@@ -116,12 +116,16 @@ class PinSet(Pinner):
                 pin = self.records.insert(c, cid, name, type, "pinning", reason, owner,
                                           values, groups, network)
             else:
+                # written as it will be once its references are taken (the row is not
+                # rewritten then) and handed back as written, not read (Catalogue.as_written)
+                size = dag_size(self.blocks, cid)
                 pin = self.records.insert(c, cid, name, type, "pinned", None, None, values,
-                                          groups, network)
-                status, reason, size = self._activate(c, pin.id, cid, type, lease, queue,
-                                                      network)
-                # what was written, not read back (see Catalogue.as_written)
-                return replace(pin, status=status, reason=reason, size=size)
+                                          groups, network, size)
+                status, reason, _ = self._activate(c, pin.id, cid, type, lease, queue,
+                                                   network, rewrite=False)
+                if status != "pinned":  # set_status cleared the size
+                    pin = replace(pin, status=status, reason=reason, size=None)
+                return pin
         try:
             with self.tx() as c:
                 if self.records.status(c, pin.id) == "pinning":
@@ -140,12 +144,13 @@ class PinSet(Pinner):
         return (pid, start), f"pinning in process {pid} {start}"
 
     def _activate(self, c: sqlite3.Connection, pin_id: str, cid: CID, type: str,
-                  lease: Lease | None, queue: bool | str,
-                  network: str = "public") -> tuple[str, str | None, int | None]:
+                  lease: Lease | None, queue: bool | str, network: str = "public",
+                  rewrite: bool = True) -> tuple[str, str | None, int | None]:
         """Take the references of a pin row; its ``(status, reason, size)`` after. If blocks
         are missing: ``queue=True`` leaves it ``queued``, ``queue="fail"`` marks it
         ``failed``, else the error is raised (the caller's transaction then drops the
-        row)."""
+        row). A row inserted ``pinned`` with its DAG's size says so by ``rewrite=False``: it
+        is left as it is when the references are taken (the size returned is then None)."""
         mh = cid.multihash
         c.execute("SAVEPOINT activate")
         try:
@@ -175,6 +180,8 @@ class PinSet(Pinner):
             c.execute("RELEASE activate")
             raise
         c.execute("RELEASE activate")
+        if not rewrite:
+            return "pinned", None, None
         size = dag_size(self.blocks, cid)
         self.records.set_status(c, pin_id, "pinned", None, size)
         return "pinned", None, size

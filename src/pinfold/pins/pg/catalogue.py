@@ -39,7 +39,7 @@ class PgCatalogue(Catalogue):
     def insert(self, c: Connection, cid: CID, name: str, type: str, status: str,  # type: ignore[override]
                reason: str | None, owner: tuple[int, str] | None,
                values: dict[str, Value | None], groups: list[str],
-               network: str = "public") -> Pin:
+               network: str = "public", size: int | None = None) -> Pin:
         found = self.group_rows(c, groups, create=True)
         created = monotonic_ns(c)
         pin_id = new_pin_id(created)
@@ -47,14 +47,14 @@ class PgCatalogue(Catalogue):
         c.execute(
             "INSERT INTO pins(id, cid, mh, name, name_fold, type, created, size, status, reason,"
             " owner_pid, owner_start, network) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (pin_id, cid.bytes, cid.multihash, name, name.lower(), type, created, None,
+            (pin_id, cid.bytes, cid.multihash, name, name.lower(), type, created, size,
              status, reason, writer, where, network),
         )
         self.write_meta(c, pin_id, values, replace=True)
         c.executemany("INSERT OR IGNORE INTO pin_groups(pin, grp) VALUES (?, ?)",
                       [(pin_id, g) for g, _ in found])
         return self.as_written(pin_id, cid, name, type, created, status, reason, values,
-                               [n for _, n in found], network)
+                               [n for _, n in found], network, size)
 
     @staticmethod
     def read_number(num: float | int | None) -> float | int | None:
