@@ -157,9 +157,8 @@ class PinSet(Pinner):
             if type == "direct":
                 self.refs.add_direct(c, cid)
             else:
-                self.refs.incref(c, cid, lease.mhs if lease is not None else None)
-                if network == "public":
-                    self.refs.incref_public(c, mh)
+                self.refs.incref(c, cid, lease.mhs if lease is not None else None,
+                                 public=network == "public")
                 for other in self.records.pinned_direct_ids(c, mh):
                     self.refs.remove_direct(c, mh)
                     self.records.delete(c, other)

@@ -29,7 +29,7 @@ from ..cid import CID, RAW
 from ..codecs.links import links_of, pack, unpack, unpack_mhs
 from ..errors import BlockNotFoundError, DecodeError
 from .records import PinError
-from .walk import Counts, KeyLevel, Level, walk, walk_keys
+from .walk import Counts, KeyLevel, walk_keys
 
 # gc sweeps this many rows of ``refs`` (in key order) per block it frees, deleting those of
 # collected blocks (see sweep_refs)
@@ -72,37 +72,61 @@ class RefCounts:
                 out[row[0]] = row[1:]
         return out
 
-    def incref(self, c: sqlite3.Connection, root: CID, trusted: set[bytes] | None = None) -> None:
-        """Add one recursive reference to ``root``; blocks that become live reference their
-        children in turn. Blocks in ``trusted`` (recorded by the caller's lease) are not
-        checked to be present."""
+    def incref(self, c: sqlite3.Connection, root: CID, trusted: set[bytes] | None = None,
+               public: bool = False) -> None:
+        """Add one recursive reference to ``root`` (and with ``public`` one public reference,
+        what :meth:`incref_public` would add after it, in the same walk); blocks that become
+        live reference their children in turn, blocks whose ``prc`` becomes positive add one
+        to their children's. Blocks in ``trusted`` (recorded by the caller's lease) are not
+        checked to be present.
 
-        def expand(level: Level) -> Iterator[list[CID]]:
-            rows = self.rows(c, list(level), f"rc, links, {self.row_key}")
+        A level at a time, each level one read of its rows and one batch of writes: ``{mh:
+        [cid, k, pk]}``, the ``rc`` and the ``prc`` references each block gains."""
+        key = self.row_key
+        level: dict[bytes, list] = {root.multihash: [root, 1, 1 if public else 0]}
+        while level:
+            rows = self.rows(c, list(level), f"rc, prc, links, {key}")
             bumps, inserts, lives = [], [], []
-            for mh, (cid, k) in level.items():
+            nxt: dict[bytes, list] = {}
+            get = nxt.get
+            for mh, (cid, k, pk) in level.items():
                 row = rows.get(mh)
-                if row is not None and row[0] > 0:
-                    bumps.append((k, row[2]))
-                    continue
-                check = not (trusted is not None and mh in trusted)
-                children = self._links(cid, row[1] if row else None, check)
-                packed = pack(children)
-                if row is None:
-                    inserts.append((mh, cid.bytes, k, packed))
+                if row is not None and (row[0] > 0 or k == 0):
+                    # live already (or only a public reference arriving): counts go up;
+                    # its children gain a public reference if it becomes public
+                    rc, prc, links, rid = row
+                    bumps.append((k, pk, rid))
+                    children = unpack(links) if pk and prc <= 0 and links else []
+                    gained = (0, 1)
+                elif row is None and k == 0:
+                    continue  # an identity block, never stored (it has no links)
                 else:
-                    lives.append((k, packed, row[2], mh))
-                yield children
-                _faults.checkpoint("pin: block referenced")
-            c.executemany(f"UPDATE refs SET rc = rc + ? WHERE {self.row_key} = ?", bumps)
-            c.executemany("INSERT INTO refs(mh, cid, rc, dc, links) VALUES (?, ?, ?, 0, ?)",
-                          inserts)
-            c.executemany(f"UPDATE refs SET rc = ?, links = ? WHERE {self.row_key} = ?",
-                          [r[:3] for r in lives])
+                    check = not (trusted is not None and mh in trusted)
+                    children = self._links(cid, row[2] if row else None, check)
+                    packed = pack(children)
+                    became_public = pk > 0 and (row is None or row[1] <= 0)
+                    if row is None:
+                        inserts.append((mh, cid.bytes, k, pk, packed))
+                    else:
+                        lives.append((k, row[1] + pk, packed, row[3], mh))
+                    gained = (1, 1 if became_public else 0)
+                    _faults.checkpoint("pin: block referenced")
+                for child in children:
+                    entry = get(child.multihash)
+                    if entry is None:
+                        nxt[child.multihash] = [child, gained[0], gained[1]]
+                    else:
+                        entry[1] += gained[0]
+                        entry[2] += gained[1]
+            c.executemany(f"UPDATE refs SET rc = rc + ?, prc = prc + ? WHERE {key} = ?",
+                          bumps)
+            c.executemany("INSERT INTO refs(mh, cid, rc, dc, prc, links)"
+                          " VALUES (?, ?, ?, 0, ?, ?)", inserts)
+            c.executemany(f"UPDATE refs SET rc = ?, prc = ?, links = ? WHERE {key} = ?",
+                          [r[:4] for r in lives])
             c.executemany("DELETE FROM unreferenced WHERE mh = ?",
-                          [(r[0],) for r in inserts] + [(r[3],) for r in lives])
-
-        walk((root,), expand)
+                          [(r[0],) for r in inserts] + [(r[4],) for r in lives])
+            level = nxt
 
     def decref(self, c: sqlite3.Connection, root_mh: bytes, public: bool = False) -> None:
         """Take one recursive reference from ``root_mh`` (and with ``public`` one public
