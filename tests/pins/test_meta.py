@@ -5,11 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import pinfold
 from pinfold import PinfoldError
 from pinfold.pins import PinError
-from pinfold.pins.meta import MetadataError, MetaFilter, filters_from_json, parse_cli_filter
+from pinfold.pins.meta import (
+    MetadataError,
+    MetaFilter,
+    filters_from_json,
+    parse_cli_filter,
+    parse_time,
+    stored_time,
+    typed,
+)
 from tests.repo.helpers import raw_cid
 
 from .helpers import UTC, T, name_set, names, pin_block
@@ -143,3 +153,15 @@ def test_metadata_merge_and_replace(repo):
         repo.pins.update_meta("nope", {"a": 1})
     with pytest.raises(PinError, match="no pin"):
         repo.pins.rename("nope", "x")
+
+
+@given(st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30),
+                    timezones=st.one_of(st.none(), st.timezones())) | st.dates())
+def test_a_stored_time_reads_back_as_parse_time_reads_it(value):
+    """Reads of stored times skip parse_time's checks (``fromisoformat`` on the UTC form the
+    database holds): the same datetime, tz and repr, for every time or date a pin can hold."""
+    text = typed(value).text
+    assert text.endswith("Z")
+    fast, checked = stored_time(text), parse_time(text)
+    assert fast == checked and repr(fast) == repr(checked)
+    assert stored_time("2024-05-01") == parse_time("2024-05-01")  # other forms: parse_time
