@@ -122,7 +122,8 @@ class PinSet(Pinner):
                 pin = self.records.insert(c, cid, name, type, "pinned", None, None, values,
                                           groups, network, size)
                 status, reason, _ = self._activate(c, pin.id, cid, type, lease, queue,
-                                                   network, rewrite=False)
+                                                   network, rewrite=False,
+                                                   root_seen=size is not None)
                 if status != "pinned":  # set_status cleared the size
                     pin = replace(pin, status=status, reason=reason, size=None)
                 return pin
@@ -145,12 +146,15 @@ class PinSet(Pinner):
 
     def _activate(self, c: sqlite3.Connection, pin_id: str, cid: CID, type: str,
                   lease: Lease | None, queue: bool | str, network: str = "public",
-                  rewrite: bool = True) -> tuple[str, str | None, int | None]:
+                  rewrite: bool = True,
+                  root_seen: bool = False) -> tuple[str, str | None, int | None]:
         """Take the references of a pin row; its ``(status, reason, size)`` after. If blocks
         are missing: ``queue=True`` leaves it ``queued``, ``queue="fail"`` marks it
         ``failed``, else the error is raised (the caller's transaction then drops the
         row). A row inserted ``pinned`` with its DAG's size says so by ``rewrite=False``: it
-        is left as it is when the references are taken (the size returned is then None)."""
+        is left as it is when the references are taken (the size returned is then None);
+        ``root_seen``: the caller found the root in the store just now (its size was read),
+        so it is not looked up again."""
         mh = cid.multihash
         c.execute("SAVEPOINT activate")
         try:
@@ -158,7 +162,7 @@ class PinSet(Pinner):
                 self.refs.add_direct(c, cid)
             else:
                 self.refs.incref(c, cid, lease.mhs if lease is not None else None,
-                                 public=network == "public")
+                                 public=network == "public", root_seen=root_seen)
                 for other in self.records.pinned_direct_ids(c, mh):
                     self.refs.remove_direct(c, mh)
                     self.records.delete(c, other)

@@ -73,12 +73,13 @@ class RefCounts:
         return out
 
     def incref(self, c: sqlite3.Connection, root: CID, trusted: set[bytes] | None = None,
-               public: bool = False) -> None:
+               public: bool = False, root_seen: bool = False) -> None:
         """Add one recursive reference to ``root`` (and with ``public`` one public reference,
         what :meth:`incref_public` would add after it, in the same walk); blocks that become
         live reference their children in turn, blocks whose ``prc`` becomes positive add one
-        to their children's. Blocks in ``trusted`` (recorded by the caller's lease) are not
-        checked to be present.
+        to their children's. Blocks in ``trusted`` (recorded by the caller's lease), and the
+        root if ``root_seen`` (the caller just found it in the store), are not checked to be
+        present.
 
         A level at a time, each level one read of its rows and one batch of writes: ``{mh:
         [cid, k, pk]}``, the ``rc`` and the ``prc`` references each block gains."""
@@ -101,7 +102,8 @@ class RefCounts:
                 elif row is None and k == 0:
                     continue  # an identity block, never stored (it has no links)
                 else:
-                    check = not (trusted is not None and mh in trusted)
+                    check = not ((trusted is not None and mh in trusted)
+                                 or (root_seen and mh == root.multihash))
                     children = self._links(cid, row[2] if row else None, check)
                     packed = pack(children)
                     became_public = pk > 0 and (row is None or row[1] <= 0)
