@@ -8,10 +8,15 @@ median of each and the ratio of the medians. Cases:
 - ``cbor``: DAG-CBOR decode and encode of the NFT-metadata object of bench_car.py;
 - ``dagput``: ``repo.dag_put`` one object per call (fsync off, as bench_car.py measures it),
   fs and lmdb, next to the floor of the same number of bare SQLite commits (WAL,
-  synchronous=NORMAL, one row each) in the same interpreter.
+  synchronous=NORMAL, one row each) in the same interpreter;
+- ``onlyhash``: ``pinfold.cid_of`` of a 256 MiB file of random bytes (``--onlyhash-mib``)
+  with the interpreter pinned to one core (``sched_setaffinity``, as ``taskset -c 0``), v0
+  (Kubo's defaults) and the ``unixfs-v1-2025`` profile, each as a ratio to one core's
+  ``hashlib.sha256`` of the same file in the same interpreter (warm page cache; 1.0x is the
+  hashing alone; issue 13's target is 0.95x).
 
     python benchmarks/bench_speed.py --src /path/to/old/src --src src [--reps 5]
-                                     [--cases cid,cbor,dagput] [--dir DIR]
+                                     [--cases cid,cbor,dagput,onlyhash] [--dir DIR]
 
 The old tree can be made with ``git archive <commit> src | tar -x -C /tmp/old``.
 """
@@ -19,6 +24,7 @@ The old tree can be made with ``git archive <commit> src | tar -x -C /tmp/old``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -118,8 +124,47 @@ def case_dagput(base: str, n: int = 2000) -> dict[str, float]:
     return out
 
 
-def child(case: str, base: str) -> None:
-    fn = {"cid": case_cid, "cbor": case_cbor, "dagput": lambda: case_dagput(base)}[case]
+def onlyhash_file(base: str, mib: int) -> str:
+    """A file of ``mib`` MiB of random bytes in ``base`` (made once, kept for later runs)."""
+    path = os.path.join(base, f"pinfold-onlyhash-{mib}.bin")
+    if not os.path.exists(path) or os.path.getsize(path) != mib << 20:
+        with open(path + ".tmp", "wb") as f:
+            for _ in range(mib):
+                f.write(os.urandom(1 << 20))
+        os.replace(path + ".tmp", path)
+    return path
+
+
+def case_onlyhash(path: str) -> dict[str, float]:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, before any pool
+    import hashlib
+
+    import pinfold
+
+    def sha() -> None:
+        h = hashlib.sha256()
+        with open(path, "rb", buffering=0) as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+
+    def timed(fn) -> float:
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+    sha()  # the page cache warm for both
+    out = {}
+    base = timed(sha)
+    for label, opts in (("v0", {}), ("v1", {"profile": "unixfs-v1-2025"})):
+        took = timed(functools.partial(pinfold.cid_of, path, **opts))
+        out[f"only-hash {label}, one core, x sha256"] = base / took
+    out["sha256 of the file, one core, MB/s"] = os.path.getsize(path) / base / 1e6
+    return out
+
+
+def child(case: str, base: str, mib: int = 256) -> None:
+    fn = {"cid": case_cid, "cbor": case_cbor, "dagput": lambda: case_dagput(base),
+          "onlyhash": lambda: case_onlyhash(onlyhash_file(base, mib))}[case]
     print(json.dumps(fn()))
 
 
@@ -129,11 +174,14 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--cases", default="cid,cbor,dagput")
     ap.add_argument("--dir", default=tempfile.gettempdir())
+    ap.add_argument("--onlyhash-mib", type=int, default=256)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.dir)
+        child(args.child, args.dir, args.onlyhash_mib)
         return 0
+    if "onlyhash" in args.cases:
+        onlyhash_file(args.dir, args.onlyhash_mib)  # made before the timed children
     srcs = [os.path.abspath(s) for s in args.src]
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for case in args.cases.split(","):
@@ -142,7 +190,8 @@ def main() -> int:
             for src in srcs:  # alternating: the trees see the same minute of the machine
                 env = dict(os.environ, PYTHONPATH=src)
                 out = subprocess.run([sys.executable, __file__, "--src", src, "--child", case,
-                                      "--dir", args.dir], env=env, check=True,
+                                      "--dir", args.dir, "--onlyhash-mib",
+                                      str(args.onlyhash_mib)], env=env, check=True,
                                      capture_output=True, text=True).stdout
                 for k, v in json.loads(out.splitlines()[-1]).items():
                     results[src].setdefault(k, []).append(v)
@@ -153,7 +202,7 @@ def main() -> int:
         for k in keys:
             meds = [statistics.median(results[s][k]) if k in results[s] else float("nan")
                     for s in srcs]
-            cells = " | ".join(f"{m:,.0f}" for m in meds)
+            cells = " | ".join(f"{m:,.2f}" if m < 10 else f"{m:,.0f}" for m in meds)
             print(f"| {k} | {cells} | {meds[-1] / meds[0]:.2f}x |")
         sys.stdout.flush()
     print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
