@@ -41,14 +41,12 @@ class Catalogue:
 
     # -- records --------------------------------------------------------------------------
     @staticmethod
-    def same(c: sqlite3.Connection, mh: bytes, name: str, type: str,
-             network: str = "public") -> tuple | None:
-        """The live record a repeated ``add`` would return (same CID, name, type and
-        network)."""
-        return c.execute(
-            f"SELECT {PIN_COLS} FROM pins WHERE mh = ? AND name = ? AND type = ?"
-            " AND network = ? AND status != 'failed'", (mh, name, type, network),
-        ).fetchone()
+    def on_mh(c: sqlite3.Connection, mh: bytes) -> list[tuple[str, str, str, str, str]]:
+        """``(id, name, type, status, network)`` of every record on a CID: what ``add`` asks
+        of them (is it a repeat, :meth:`recursive_on`, :meth:`pinned_direct_ids`) in one
+        lookup."""
+        return c.execute("SELECT id, name, type, status, network FROM pins WHERE mh = ?",
+                         (mh,)).fetchall()
 
     @staticmethod
     def recursive_on(c: sqlite3.Connection, mh: bytes) -> bool:

@@ -106,10 +106,15 @@ class PinSet(Pinner):
         mh = cid.multihash
         two_phase = type == "recursive" and lease is None and not self.conn.in_transaction
         with self.tx() as c:
-            same = self.records.same(c, mh, name, type, network)
-            if same is not None:
-                return self.records.hydrate([same])[0]
-            if type == "direct" and self.records.recursive_on(c, mh):
+            # the records on this CID, read once: is this add a repeat (same CID, name, type
+            # and network, not failed), is the CID pinned recursively, which direct pins a
+            # recursive one replaces
+            on = self.records.on_mh(c, mh)
+            for pid, pname, ptype, pstatus, pnet in on:
+                if (pname, ptype, pnet) == (name, type, network) and pstatus != "failed":
+                    return self.records.hydrate(
+                        self.records.rows(c, "id = ?", (pid,)))[0]
+            if type == "direct" and any(r[2] == "recursive" for r in on):
                 raise PinError(f"{cid} is already pinned recursively")
             if two_phase:
                 owner, reason = self._owner()
@@ -121,9 +126,10 @@ class PinSet(Pinner):
                 size = dag_size(self.blocks, cid)
                 pin = self.records.insert(c, cid, name, type, "pinned", None, None, values,
                                           groups, network, size)
-                status, reason, _ = self._activate(c, pin.id, cid, type, lease, queue,
-                                                   network, rewrite=False,
-                                                   root_seen=size is not None)
+                status, reason, _ = self._activate(
+                    c, pin.id, cid, type, lease, queue, network, rewrite=False,
+                    root_seen=size is not None,
+                    direct_ids=[r[0] for r in on if r[2] == "direct" and r[3] == "pinned"])
                 if status != "pinned":  # set_status cleared the size
                     pin = replace(pin, status=status, reason=reason, size=None)
                 return pin
@@ -146,15 +152,16 @@ class PinSet(Pinner):
 
     def _activate(self, c: sqlite3.Connection, pin_id: str, cid: CID, type: str,
                   lease: Lease | None, queue: bool | str, network: str = "public",
-                  rewrite: bool = True,
-                  root_seen: bool = False) -> tuple[str, str | None, int | None]:
+                  rewrite: bool = True, root_seen: bool = False,
+                  direct_ids: list[str] | None = None) -> tuple[str, str | None, int | None]:
         """Take the references of a pin row; its ``(status, reason, size)`` after. If blocks
         are missing: ``queue=True`` leaves it ``queued``, ``queue="fail"`` marks it
         ``failed``, else the error is raised (the caller's transaction then drops the
         row). A row inserted ``pinned`` with its DAG's size says so by ``rewrite=False``: it
         is left as it is when the references are taken (the size returned is then None);
         ``root_seen``: the caller found the root in the store just now (its size was read),
-        so it is not looked up again."""
+        so it is not looked up again; ``direct_ids``: the pinned direct records on the CID,
+        if the caller read them in this transaction (a recursive pin replaces them)."""
         mh = cid.multihash
         c.execute("SAVEPOINT activate")
         try:
@@ -163,7 +170,9 @@ class PinSet(Pinner):
             else:
                 self.refs.incref(c, cid, lease.mhs if lease is not None else None,
                                  public=network == "public", root_seen=root_seen)
-                for other in self.records.pinned_direct_ids(c, mh):
+                if direct_ids is None:
+                    direct_ids = self.records.pinned_direct_ids(c, mh)
+                for other in direct_ids:
                     self.refs.remove_direct(c, mh)
                     self.records.delete(c, other)
         except BlockNotFoundError as exc:

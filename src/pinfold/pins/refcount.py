@@ -120,14 +120,19 @@ class RefCounts:
                     else:
                         entry[1] += gained[0]
                         entry[2] += gained[1]
-            c.executemany(f"UPDATE refs SET rc = rc + ?, prc = prc + ? WHERE {key} = ?",
-                          bumps)
-            c.executemany("INSERT INTO refs(mh, cid, rc, dc, prc, links)"
-                          " VALUES (?, ?, ?, 0, ?, ?)", inserts)
-            c.executemany(f"UPDATE refs SET rc = ?, prc = ?, links = ? WHERE {key} = ?",
-                          [r[:4] for r in lives])
-            c.executemany("DELETE FROM unreferenced WHERE mh = ?",
-                          [(r[0],) for r in inserts] + [(r[4],) for r in lives])
+            # (a statement with no rows is not run: a raw-block pin has only ``lives``)
+            if bumps:
+                c.executemany(f"UPDATE refs SET rc = rc + ?, prc = prc + ? WHERE {key} = ?",
+                              bumps)
+            if inserts:
+                c.executemany("INSERT INTO refs(mh, cid, rc, dc, prc, links)"
+                              " VALUES (?, ?, ?, 0, ?, ?)", inserts)
+            if lives:
+                c.executemany(f"UPDATE refs SET rc = ?, prc = ?, links = ? WHERE {key} = ?",
+                              [r[:4] for r in lives])
+            if inserts or lives:
+                c.executemany("DELETE FROM unreferenced WHERE mh = ?",
+                              [(r[0],) for r in inserts] + [(r[4],) for r in lives])
             level = nxt
 
     def decref(self, c: sqlite3.Connection, root_mh: bytes, public: bool = False) -> None:
