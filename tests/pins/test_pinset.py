@@ -179,6 +179,33 @@ def test_a_recursive_pin_needs_the_whole_dag(repo):
     assert repo.pins.check_counts() == []
 
 
+def test_an_add_that_fails_in_a_transaction_that_goes_on_leaves_nothing(repo):
+    """A caller's transaction that catches a failed add and commits keeps no record of it
+    and no reference it took before it met the missing block; a queued add in the same
+    transaction is written queued, with its metadata and groups, and takes no reference; an
+    add with a bad group creates none of its groups."""
+    root = repo.add([Entry("d/f.bin", content=blob("part", 3 * CHUNK))], pin=False,
+                    **OPTS).root
+    kept = links_of(root, repo.block_get(root))[0]
+    repo.blocks.delete(links_of(root, repo.block_get(root))[-1])
+    other = repo.block_put(b"another block", pin=False)
+    with repo.pins.transaction():
+        with pytest.raises(BlockNotFoundError):
+            repo.pins.add(root, name="fails", meta={"k": 1}, groups=["g"])
+        with pytest.raises(PinError, match="a group is a non-empty name"):
+            repo.pins.add(other, name="bad group", groups=["fresh", ""])
+        queued = repo.pins.add(root, name="waits", meta={"k": 2}, groups=["g"], queue=True)
+        done = repo.pins.add(other, name="done")
+    assert sorted((p.name, p.status) for p in repo.pins.list()) == [
+        ("done", "pinned"), ("waits", "queued")]
+    assert repo.pins.get(queued.id) == queued
+    assert (queued.meta, queued.groups, queued.size) == ({"k": 2}, ("g",), None)
+    assert repo.pins.get(done.id) == done
+    assert rc_of(repo, root) == rc_of(repo, kept) == (0, 0)
+    assert [g.name for g in repo.pins.groups()] == ["g"]  # no "fresh" from the bad add
+    assert repo.pins.check_counts() == []
+
+
 def test_pin_update_loses_no_named_pin(repo):
     """OLD pinned under two names: after ``update(OLD, NEW)`` each name still pins something
     (moved to NEW, or left on OLD) -- not silently dropped."""

@@ -23,6 +23,18 @@ from .store import Transaction, monotonic_ns
 PIN_COLS = "id, cid, name, type, created, size, status, reason, network"
 
 
+def check_groups(groups: Iterable[str]) -> list[str]:
+    """Group names or ids as a list, each checked (a non-empty string of valid text, no
+    longer than a name may be): what :meth:`Catalogue.group_rows` takes."""
+    groups = list(groups)
+    for g in groups:
+        if not isinstance(g, str) or not g:
+            raise PinError(f"a group is a non-empty name or id, not {g!r}")
+        stored_text(g, "group", PinError)
+        check_name(g)
+    return groups
+
+
 def row_pin(row: tuple, meta: dict | None = None, groups: tuple = ()) -> Pin:
     """A :class:`Pin` from a row of :data:`PIN_COLS` (metadata and groups given apart)."""
     return Pin(row[0], CID.from_bytes(row[1]), row[2], row[3], row[4], row[5], row[6], row[7],
@@ -271,17 +283,14 @@ class Catalogue:
                    create: bool) -> list[tuple[str, str]]:
         """``(id, name)`` of each group given by name or id (created if missing and
         ``create``)."""
+        groups = check_groups(groups)  # all before any is created: a bad one leaves none
         found = []
         for g in groups:
-            if not isinstance(g, str) or not g:
-                raise PinError(f"a group is a non-empty name or id, not {g!r}")
-            stored_text(g, "group", PinError)
             row = c.execute("SELECT id, name FROM groups WHERE id = ? OR name = ?",
                             (g, g)).fetchone()
             if row is None:
                 if not create:
                     raise PinError(f"no group named {g!r}")
-                check_name(g)
                 gid = uuid.uuid4().hex
                 c.execute("INSERT INTO groups(id, name, created) VALUES (?, ?, ?)",
                           (gid, g, monotonic_ns(c)))

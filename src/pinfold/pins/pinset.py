@@ -12,14 +12,13 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 from ..blockstore.base import Blockstore
 from ..cid import CID
 from ..errors import BlockNotFoundError
 from ..process import process_alive, process_start
-from .catalogue import Catalogue, row_pin
+from .catalogue import Catalogue, check_groups, row_pin
 from .gc import collect
 from .interface import Lease, Pinner
 from .leases import Leases
@@ -102,7 +101,7 @@ class PinSet(Pinner):
         check_type(type)
         check_network(network)
         values = check_meta(meta)
-        groups = list(groups)
+        groups = check_groups(groups)  # checked before anything is written (_add_now)
         mh = cid.multihash
         two_phase = type == "recursive" and lease is None and not self.conn.in_transaction
         with self.tx() as c:
@@ -121,18 +120,9 @@ class PinSet(Pinner):
                 pin = self.records.insert(c, cid, name, type, "pinning", reason, owner,
                                           values, groups, network)
             else:
-                # written as it will be once its references are taken (the row is not
-                # rewritten then) and handed back as written, not read (Catalogue.as_written)
-                size = dag_size(self.blocks, cid)
-                pin = self.records.insert(c, cid, name, type, "pinned", None, None, values,
-                                          groups, network, size)
-                status, reason, _ = self._activate(
-                    c, pin.id, cid, type, lease, queue, network, rewrite=False,
-                    root_seen=size is not None,
-                    direct_ids=[r[0] for r in on if r[2] == "direct" and r[3] == "pinned"])
-                if status != "pinned":  # set_status cleared the size
-                    pin = replace(pin, status=status, reason=reason, size=None)
-                return pin
+                return self._add_now(c, cid, name, type, lease, values, groups, queue,
+                                     network, [r[0] for r in on
+                                               if r[2] == "direct" and r[3] == "pinned"])
         try:
             with self.tx() as c:
                 if self.records.status(c, pin.id) == "pinning":
@@ -143,6 +133,57 @@ class PinSet(Pinner):
             raise
         return self.get(pin.id)
 
+    def _add_now(self, c: sqlite3.Connection, cid: CID, name: str, type: str,
+                 lease: Lease | None, values: dict, groups: list[str], queue: bool | str,
+                 network: str, direct_ids: list[str]) -> Pin:
+        """An add in one transaction: the references taken first, under a savepoint, then
+        the record written as it is from then on (not rewritten) and handed back as written,
+        not read (Catalogue.as_written). An add that fails leaves nothing behind, even in a
+        caller's transaction that goes on: if blocks are missing, the references taken so far
+        go back and no record is written (with ``queue`` it is written ``queued``, with
+        ``"fail"`` ``failed``). The record comes after the savepoint, so that its pages (the
+        pin's row, its indexes, its metadata) are not copied to the savepoint's journal:
+        what it writes was checked before (``add``) and cannot fail half-way."""
+        size = dag_size(self.blocks, cid)
+        c.execute("SAVEPOINT add_pin")
+        try:
+            self._take_refs(c, cid, type, lease, network, size is not None, direct_ids)
+        except BlockNotFoundError as exc:
+            c.execute("ROLLBACK TO add_pin")
+            c.execute("RELEASE add_pin")
+            if not queue:
+                raise
+            status, reason = (("failed", f"interrupted and cannot finish: {exc}")
+                              if queue == "fail" else ("queued", f"waiting for blocks ({exc})"))
+            return self.records.insert(c, cid, name, type, status, reason, None, values,
+                                       groups, network)
+        except BaseException:
+            c.execute("ROLLBACK TO add_pin")
+            c.execute("RELEASE add_pin")
+            raise
+        c.execute("RELEASE add_pin")
+        return self.records.insert(c, cid, name, type, "pinned", None, None, values, groups,
+                                   network, size)
+
+    def _take_refs(self, c: sqlite3.Connection, cid: CID, type: str, lease: Lease | None,
+                   network: str, root_seen: bool = False,
+                   direct_ids: list[str] | None = None) -> None:
+        """The references a pin takes (a recursive pin replaces the CID's direct ones);
+        ``root_seen``: the caller found the root in the store just now (its size was read),
+        so it is not looked up again; ``direct_ids``: the pinned direct records on the CID,
+        if the caller read them in this transaction."""
+        mh = cid.multihash
+        if type == "direct":
+            self.refs.add_direct(c, cid)
+            return
+        self.refs.incref(c, cid, lease.mhs if lease is not None else None,
+                         public=network == "public", root_seen=root_seen)
+        if direct_ids is None:
+            direct_ids = self.records.pinned_direct_ids(c, mh)
+        for other in direct_ids:
+            self.refs.remove_direct(c, mh)
+            self.records.delete(c, other)
+
     def _owner(self) -> tuple[tuple[int, str], str]:
         """Who takes a two-step pin's references (what :meth:`recover` checks), and the
         ``reason`` its record shows meanwhile: here this process, a pid and its start token."""
@@ -151,30 +192,15 @@ class PinSet(Pinner):
         return (pid, start), f"pinning in process {pid} {start}"
 
     def _activate(self, c: sqlite3.Connection, pin_id: str, cid: CID, type: str,
-                  lease: Lease | None, queue: bool | str, network: str = "public",
-                  rewrite: bool = True, root_seen: bool = False,
-                  direct_ids: list[str] | None = None) -> tuple[str, str | None, int | None]:
-        """Take the references of a pin row; its ``(status, reason, size)`` after. If blocks
-        are missing: ``queue=True`` leaves it ``queued``, ``queue="fail"`` marks it
-        ``failed``, else the error is raised (the caller's transaction then drops the
-        row). A row inserted ``pinned`` with its DAG's size says so by ``rewrite=False``: it
-        is left as it is when the references are taken (the size returned is then None);
-        ``root_seen``: the caller found the root in the store just now (its size was read),
-        so it is not looked up again; ``direct_ids``: the pinned direct records on the CID,
-        if the caller read them in this transaction (a recursive pin replaces them)."""
-        mh = cid.multihash
+                  lease: Lease | None, queue: bool | str,
+                  network: str = "public") -> tuple[str, str | None, int | None]:
+        """Take the references of a pin row and mark it ``pinned``; its ``(status, reason,
+        size)`` after. If blocks are missing: ``queue=True`` leaves it ``queued``,
+        ``queue="fail"`` marks it ``failed``, else the error is raised (the caller's
+        transaction then drops the row)."""
         c.execute("SAVEPOINT activate")
         try:
-            if type == "direct":
-                self.refs.add_direct(c, cid)
-            else:
-                self.refs.incref(c, cid, lease.mhs if lease is not None else None,
-                                 public=network == "public", root_seen=root_seen)
-                if direct_ids is None:
-                    direct_ids = self.records.pinned_direct_ids(c, mh)
-                for other in direct_ids:
-                    self.refs.remove_direct(c, mh)
-                    self.records.delete(c, other)
+            self._take_refs(c, cid, type, lease, network)
         except BlockNotFoundError as exc:
             c.execute("ROLLBACK TO activate")
             c.execute("RELEASE activate")
@@ -192,8 +218,6 @@ class PinSet(Pinner):
             c.execute("RELEASE activate")
             raise
         c.execute("RELEASE activate")
-        if not rewrite:
-            return "pinned", None, None
         size = dag_size(self.blocks, cid)
         self.records.set_status(c, pin_id, "pinned", None, size)
         return "pinned", None, size
