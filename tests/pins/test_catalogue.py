@@ -217,3 +217,30 @@ def test_add_returns_the_record_get_reads_back(repo):
     # outside a transaction (two steps, then read back) the same record comes back
     again = repo.pins.add(raw[3], name="outside", meta=metas[0], groups=["Beta", "alpha"])
     assert repr(again) == repr(repo.pins.get(again.id))
+
+
+def test_a_failed_change_in_a_transaction_that_goes_on_leaves_nothing(repo):
+    """Metadata changes that would pass the key limit, and a group add naming one missing pin,
+    raise after some of their writes: in a caller's transaction that catches the error and
+    commits, none of those writes stay (each is a savepoint of its own)."""
+    from pinfold.pins.limits import MAX_KEYS
+    from pinfold.pins.meta import MetadataError
+
+    a = repo.pins.add(repo.block_put(b"atomic a", pin=False), name="a",
+                      meta={f"k{i}": i for i in range(MAX_KEYS - 1)})
+    b = repo.pins.add(repo.block_put(b"atomic b", pin=False), name="b")
+    g = repo.pins.group_create("g")
+    with repo.pins.transaction():
+        with pytest.raises(MetadataError, match="at most"):
+            repo.pins.update_meta(a.id, {"new1": 1, "new2": 2})
+        with pytest.raises(PinError, match="no pin with id"):
+            repo.pins.group_add(g.id, [a.id, b.id, "0" * 32])
+        repo.pins.rename(b.id, "b2")  # what succeeds in the transaction stays
+    assert repo.pins.get(a.id).meta == a.meta
+    assert repo.pins.group(g.id).pins == 0
+    assert repo.pins.query(group=g.id).pins == []
+    assert repo.pins.get(b.id).name == "b2"
+    # outside a transaction the same changes fail the same way and change nothing
+    with pytest.raises(MetadataError):
+        repo.pins.update_meta(a.id, {"new1": 1, "new2": 2})
+    assert repo.pins.group_add(g.id, [a.id, b.id]) == 2

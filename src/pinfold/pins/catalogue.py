@@ -264,7 +264,8 @@ class Catalogue:
     def update_meta(self, pin_id: str, changes: dict[str, Any], *,
                     replace: bool = False) -> Pin:
         values = check_meta(changes, allow_none=not replace)
-        with Transaction(self.conn) as c:
+        # atomic: too many keys is found after the writes (write_meta), and must undo them
+        with Transaction(self.conn, atomic=True) as c:
             if not c.execute("SELECT 1 FROM pins WHERE id = ?", (pin_id,)).fetchone():
                 raise PinError(f"no pin with id {pin_id}")
             self.write_meta(c, pin_id, values, replace=replace)
@@ -350,7 +351,7 @@ class Catalogue:
             c.execute("DELETE FROM groups WHERE id = ?", (gid,))
 
     def group_add(self, name_or_id: str, pin_ids: Iterable[str]) -> int:
-        with Transaction(self.conn) as c:
+        with Transaction(self.conn, atomic=True) as c:  # a missing pin undoes the others
             gid = self.group(name_or_id).id
             n = 0
             for pid in pin_ids:

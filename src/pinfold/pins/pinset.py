@@ -68,10 +68,10 @@ class PinSet(Pinner):
             pass
         self.conn.close()
 
-    def tx(self) -> Transaction:
+    def tx(self, atomic: bool = False) -> Transaction:
         """:meth:`transaction`, binding the SQLite connection (for this implementation's
-        own tests and benchmarks)."""
-        return Transaction(self.conn)
+        own tests and benchmarks); ``atomic``: see :class:`~pinfold.pins.store.Transaction`."""
+        return Transaction(self.conn, atomic=atomic)
 
     def transaction(self) -> Transaction:
         return Transaction(self.conn)
@@ -290,7 +290,7 @@ class PinSet(Pinner):
 
     def update(self, old: CID | str, new: CID | str, *, unpin: bool = True) -> Pin:
         old, new = CID(old), CID(new)
-        with self.tx() as c:
+        with self.tx(atomic=True) as c:  # an add that fails after another undoes it
             rows = self.records.rows(c, "mh = ? AND type = 'recursive'", (old.multihash,))
             if not rows:
                 raise PinError(f"{old} is not pinned recursively")

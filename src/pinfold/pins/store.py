@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from typing import Any
 
 from .. import _faults
 from .sqlquery import regexp_function
@@ -237,13 +238,19 @@ class Transaction:
 
     ``IMMEDIATE`` takes the write lock at the start, so two processes never interleave the
     read-modify-write of reference counts. ``durable=False``: the commit is not synced (see the
-    module text); joined to an outer transaction it commits as that one does.
+    module text); joined to an outer transaction it commits as that one does. ``atomic``: joined
+    to an outer transaction, its part is a savepoint that an error rolls back, so an operation
+    of several writes that raises half-way leaves none of them in a caller's transaction that
+    catches the error and goes on.
     """
 
-    def __init__(self, conn: sqlite3.Connection, *, durable: bool = True) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, durable: bool = True,
+                 atomic: bool = False) -> None:
         self.conn = conn
         self.outer = False
         self.durable = durable
+        self.atomic = atomic
+        self.savepoint = False
         self.restore = 0
         self.lock = conn_lock(conn)
 
@@ -264,10 +271,15 @@ class Transaction:
                     self.restore = level
             self.conn.execute("BEGIN IMMEDIATE")
             self.outer = True
+        elif self.atomic:
+            self.conn.execute("SAVEPOINT nested_tx")
+            self.savepoint = True
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
+            if self.savepoint:
+                end_savepoint(self.conn, "nested_tx", exc_type is None)
             if self.outer:
                 try:
                     if exc_type is None:
@@ -281,6 +293,14 @@ class Transaction:
                         self.conn.execute(f"PRAGMA synchronous={self.restore}")
         finally:
             self.lock.release()
+
+
+def end_savepoint(conn: Any, name: str, keep: bool) -> None:
+    """Release savepoint ``name``, rolled back first unless ``keep`` (SQLite and PostgreSQL
+    spell both alike)."""
+    if not keep:
+        conn.execute(f"ROLLBACK TO {name}")
+    conn.execute(f"RELEASE {name}")
 
 
 _last_ns = 0

@@ -77,8 +77,8 @@ class PgPinSet(PinSet):
     def close(self) -> None:
         self.conn.close()
 
-    def tx(self) -> Transaction:  # type: ignore[override]
-        return Transaction(self.conn)
+    def tx(self, atomic: bool = False) -> Transaction:  # type: ignore[override]
+        return Transaction(self.conn, atomic=atomic)
 
     def transaction(self) -> Transaction:  # type: ignore[override]
         return Transaction(self.conn)

@@ -41,7 +41,7 @@ from typing import Any
 
 from ... import _faults
 from ...errors import PinfoldError
-from ..store import conn_lock
+from ..store import conn_lock, end_savepoint
 
 LOCK_SPACE = 0x70696E66  # "pinf": the pin sets' write locks, (LOCK_SPACE, schema key)
 DEFAULT_SCHEMA = "pinfold"
@@ -244,12 +244,15 @@ class Connection:
 
 class Transaction:
     """``BEGIN`` with the write lock (``shared``: its shared form) … ``COMMIT`` (``ROLLBACK``
-    on error); nested uses join the outer one."""
+    on error); nested uses join the outer one (``atomic``: as a savepoint that an error rolls
+    back, as :class:`pinfold.pins.store.Transaction`)."""
 
-    def __init__(self, conn: Connection, *, shared: bool = False) -> None:
+    def __init__(self, conn: Connection, *, shared: bool = False, atomic: bool = False) -> None:
         self.conn = conn
         self.shared = shared
+        self.atomic = atomic
         self.outer = False
+        self.savepoint = False
         self.lock = conn_lock(conn)  # other threads on this connection wait, never join
 
     def __enter__(self) -> Connection:
@@ -258,6 +261,9 @@ class Transaction:
             if not self.conn.in_transaction:
                 self.conn.begin(shared=self.shared)
                 self.outer = True
+            elif self.atomic:
+                self.conn.execute("SAVEPOINT nested_tx")
+                self.savepoint = True
         except BaseException:
             self.lock.release()
             raise
@@ -265,6 +271,8 @@ class Transaction:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
+            if self.savepoint:
+                end_savepoint(self.conn, "nested_tx", exc_type is None)
             self._end(exc_type)
         finally:
             self.lock.release()
