@@ -158,9 +158,10 @@ class Pinner(ABC):
         what it reads or commits in between: the caller may check, then act (``block_rm``
         checks a block is not kept, deletes it and :meth:`forget` s it, with no pin
         slipping in). Inside it, a recursive ``add`` without a lease is taken in one step
-        (not two), and an operation that raises leaves none of its writes behind (a caller
-        that catches the error and goes on commits only what succeeded). The value bound by
-        ``as`` is the implementation's; callers ignore it.
+        (not two), and an ``add``, ``update``, ``update_meta`` or ``group_add`` that raises
+        leaves none of its writes behind (a caller that catches the error and goes on
+        commits only what succeeded). The value bound by ``as`` is the implementation's;
+        callers ignore it.
         Keep it short: other writers wait for it."""
 
     # -- leases ----------------------------------------------------------------------------

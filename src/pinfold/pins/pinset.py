@@ -36,7 +36,7 @@ from .records import (
     check_type,
 )
 from .refcount import RefCounts, sweep_refs
-from .store import Transaction, adopt_legacy_owners, connect, init_schema
+from .store import Transaction, adopt_legacy_owners, connect, end_savepoint, init_schema
 from .walk import Counts, dag_size
 
 
@@ -149,8 +149,7 @@ class PinSet(Pinner):
         try:
             self._take_refs(c, cid, type, lease, network, size is not None, direct_ids)
         except BlockNotFoundError as exc:
-            c.execute("ROLLBACK TO add_pin")
-            c.execute("RELEASE add_pin")
+            end_savepoint(c, "add_pin", keep=False)
             if not queue:
                 raise
             status, reason = (("failed", f"interrupted and cannot finish: {exc}")
@@ -158,10 +157,9 @@ class PinSet(Pinner):
             return self.records.insert(c, cid, name, type, status, reason, None, values,
                                        groups, network)
         except BaseException:
-            c.execute("ROLLBACK TO add_pin")
-            c.execute("RELEASE add_pin")
+            end_savepoint(c, "add_pin", keep=False)
             raise
-        c.execute("RELEASE add_pin")
+        end_savepoint(c, "add_pin", keep=True)
         return self.records.insert(c, cid, name, type, "pinned", None, None, values, groups,
                                    network, size)
 
@@ -202,8 +200,7 @@ class PinSet(Pinner):
         try:
             self._take_refs(c, cid, type, lease, network)
         except BlockNotFoundError as exc:
-            c.execute("ROLLBACK TO activate")
-            c.execute("RELEASE activate")
+            end_savepoint(c, "activate", keep=False)
             if queue == "fail":
                 reason = f"interrupted and cannot finish: {exc}"
                 self.records.set_status(c, pin_id, "failed", reason)
@@ -214,10 +211,9 @@ class PinSet(Pinner):
             self.records.set_status(c, pin_id, "queued", reason)
             return "queued", reason, None
         except BaseException:
-            c.execute("ROLLBACK TO activate")
-            c.execute("RELEASE activate")
+            end_savepoint(c, "activate", keep=False)
             raise
-        c.execute("RELEASE activate")
+        end_savepoint(c, "activate", keep=True)
         size = dag_size(self.blocks, cid)
         self.records.set_status(c, pin_id, "pinned", None, size)
         return "pinned", None, size
