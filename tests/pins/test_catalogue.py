@@ -150,6 +150,16 @@ def test_import_of_a_malformed_line_imports_nothing(repo):
         assert repo.pins.stats()["kept_blocks"] == 0, bad
     with pytest.raises(PinfoldError, match="line 3"):
         repo.pins.import_(out.getvalue().splitlines()[:2] + ["{oops"])
+    # inside a caller's transaction that goes on, a line that fails in its add (after the
+    # lines before it were added) leaves none of the import either
+    with repo.pins.transaction():
+        for bad in MALFORMED[4:]:
+            with pytest.raises(PinfoldError):
+                repo.pins.import_(out.getvalue().splitlines() + [bad])
+        kept = repo.pins.add(repo.block_put(b"kept", pin=False), name="kept")
+    assert repo.pins.list() == [kept]
+    assert repo.pins.groups() == []
+    repo.pins.remove(pin_id=kept.id)
     assert len(repo.pins.import_(out.getvalue().splitlines())) == 4
 
 

@@ -150,7 +150,7 @@ class Pinner(ABC):
         """Release the connection; the pin set is not used after."""
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[Any]:
+    def transaction(self, atomic: bool = False) -> AbstractContextManager[Any]:
         """A context manager making every pin-set operation inside it one atomic,
         serializable unit: it commits when the outermost ``with`` ends without an error and
         rolls back if it raises (so ``import_`` is all or nothing). Nested uses join the
@@ -158,10 +158,12 @@ class Pinner(ABC):
         what it reads or commits in between: the caller may check, then act (``block_rm``
         checks a block is not kept, deletes it and :meth:`forget` s it, with no pin
         slipping in). Inside it, a recursive ``add`` without a lease is taken in one step
-        (not two), and an ``add``, ``update``, ``update_meta`` or ``group_add`` that raises
-        leaves none of its writes behind (a caller that catches the error and goes on
-        commits only what succeeded). The value bound by ``as`` is the implementation's;
-        callers ignore it.
+        (not two), and an ``add``, ``update``, ``update_meta``, ``group_add`` or ``import_``
+        that raises leaves none of its writes behind (a caller that catches the error and
+        goes on commits only what succeeded): each joins an outer transaction as
+        ``transaction(atomic=True)``, a savepoint that an error inside it rolls back, which
+        callers may use for their own steps too. The value bound by ``as`` is the
+        implementation's; callers ignore it.
         Keep it short: other writers wait for it."""
 
     # -- leases ----------------------------------------------------------------------------
@@ -430,7 +432,7 @@ class Pinner(ABC):
                 raise PinError(f"line {number}: not a pin record ({exc})") from None
             records.append(rec)
         out = []
-        with self.transaction():
+        with self.transaction(atomic=True):
             for rec in records:
                 out.append(self.add(
                     rec["cid"], name=rec.get("name") or "", type=rec.get("type", "recursive"),

@@ -73,8 +73,8 @@ class PinSet(Pinner):
         own tests and benchmarks); ``atomic``: see :class:`~pinfold.pins.store.Transaction`."""
         return Transaction(self.conn, atomic=atomic)
 
-    def transaction(self) -> Transaction:
-        return Transaction(self.conn)
+    def transaction(self, atomic: bool = False) -> Transaction:
+        return Transaction(self.conn, atomic=atomic)
 
     def claim(self, key: str, value: str) -> str:
         """Store a setting of the pin set (``key`` in its ``meta`` table) unless one is

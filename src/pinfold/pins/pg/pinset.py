@@ -80,8 +80,8 @@ class PgPinSet(PinSet):
     def tx(self, atomic: bool = False) -> Transaction:  # type: ignore[override]
         return Transaction(self.conn, atomic=atomic)
 
-    def transaction(self) -> Transaction:  # type: ignore[override]
-        return Transaction(self.conn)
+    def transaction(self, atomic: bool = False) -> Transaction:  # type: ignore[override]
+        return Transaction(self.conn, atomic=atomic)
 
     def _owner(self) -> tuple[tuple[int, str], str]:
         where = f"{socket.gethostname()}:{os.getpid()}"
