@@ -111,8 +111,7 @@ class PinSet(Pinner):
             on = self.records.on_mh(c, mh)
             for pid, pname, ptype, pstatus, pnet in on:
                 if (pname, ptype, pnet) == (name, type, network) and pstatus != "failed":
-                    return self.records.hydrate(
-                        self.records.rows(c, "id = ?", (pid,)))[0]
+                    return self.records.get(pid)
             if type == "direct" and any(r[2] == "recursive" for r in on):
                 raise PinError(f"{cid} is already pinned recursively")
             if two_phase:
@@ -145,23 +144,42 @@ class PinSet(Pinner):
         pin's row, its indexes, its metadata) are not copied to the savepoint's journal:
         what it writes was checked before (``add``) and cannot fail half-way."""
         size = dag_size(self.blocks, cid)
-        c.execute("SAVEPOINT add_pin")
-        try:
-            self._take_refs(c, cid, type, lease, network, size is not None, direct_ids)
-        except BlockNotFoundError as exc:
-            end_savepoint(c, "add_pin", keep=False)
-            if not queue:
-                raise
-            status, reason = (("failed", f"interrupted and cannot finish: {exc}")
-                              if queue == "fail" else ("queued", f"waiting for blocks ({exc})"))
+        missing = self._refs_or_missing(c, cid, type, lease, network, size is not None,
+                                        direct_ids)
+        if missing is not None:
+            status, reason = self._missing_status(queue, missing)
             return self.records.insert(c, cid, name, type, status, reason, None, values,
                                        groups, network)
-        except BaseException:
-            end_savepoint(c, "add_pin", keep=False)
-            raise
-        end_savepoint(c, "add_pin", keep=True)
         return self.records.insert(c, cid, name, type, "pinned", None, None, values, groups,
                                    network, size)
+
+    def _refs_or_missing(self, c: sqlite3.Connection, cid: CID, type: str,
+                         lease: Lease | None, network: str, root_seen: bool = False,
+                         direct_ids: list[str] | None = None) -> BlockNotFoundError | None:
+        """:meth:`_take_refs` under a savepoint: if blocks are missing, the references taken
+        so far go back and the error is returned (any other error: rolled back, raised)."""
+        c.execute("SAVEPOINT take_refs")
+        try:
+            self._take_refs(c, cid, type, lease, network, root_seen, direct_ids)
+        except BlockNotFoundError as exc:
+            end_savepoint(c, "take_refs", keep=False)
+            return exc
+        except BaseException:
+            end_savepoint(c, "take_refs", keep=False)
+            raise
+        end_savepoint(c, "take_refs", keep=True)
+        return None
+
+    @staticmethod
+    def _missing_status(queue: bool | str, missing: BlockNotFoundError) -> tuple[str, str]:
+        """The ``(status, reason)`` of a pin whose blocks are missing: ``queued`` with
+        ``queue=True``, ``failed`` with ``queue="fail"``; without ``queue`` the error is
+        raised."""
+        if queue == "fail":
+            return "failed", f"interrupted and cannot finish: {missing}"
+        if not queue:
+            raise missing
+        return "queued", f"waiting for blocks ({missing})"
 
     def _take_refs(self, c: sqlite3.Connection, cid: CID, type: str, lease: Lease | None,
                    network: str, root_seen: bool = False,
@@ -196,24 +214,11 @@ class PinSet(Pinner):
         size)`` after. If blocks are missing: ``queue=True`` leaves it ``queued``,
         ``queue="fail"`` marks it ``failed``, else the error is raised (the caller's
         transaction then drops the row)."""
-        c.execute("SAVEPOINT activate")
-        try:
-            self._take_refs(c, cid, type, lease, network)
-        except BlockNotFoundError as exc:
-            end_savepoint(c, "activate", keep=False)
-            if queue == "fail":
-                reason = f"interrupted and cannot finish: {exc}"
-                self.records.set_status(c, pin_id, "failed", reason)
-                return "failed", reason, None
-            if not queue:
-                raise
-            reason = f"waiting for blocks ({exc})"
-            self.records.set_status(c, pin_id, "queued", reason)
-            return "queued", reason, None
-        except BaseException:
-            end_savepoint(c, "activate", keep=False)
-            raise
-        end_savepoint(c, "activate", keep=True)
+        missing = self._refs_or_missing(c, cid, type, lease, network)
+        if missing is not None:
+            status, reason = self._missing_status(queue, missing)
+            self.records.set_status(c, pin_id, status, reason)
+            return status, reason, None
         size = dag_size(self.blocks, cid)
         self.records.set_status(c, pin_id, "pinned", None, size)
         return "pinned", None, size
