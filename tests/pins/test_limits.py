@@ -31,3 +31,13 @@ def test_pin_names_longer_than_255_bytes_are_refused(repo):
     assert repo.pins.list() == []
     assert repo.pin(root, name="n" * 255).name == "n" * 255
     assert repo.pin(root, name="é" * 127).name == "é" * 127
+
+
+def test_group_name_limits_name_the_group(repo):
+    cid = repo.block_put(b"group limits")
+    with pytest.raises(PinError, match="^group name is longer than 255 bytes$"):
+        repo.pin(cid, groups=["g" * 256])
+    with pytest.raises(PinError, match="^group name is longer than 255 bytes$"):
+        repo.pins.group_create("é" * 128)
+    assert repo.pins.groups() == [] and repo.pins.list() == []
+    assert repo.pin(cid, groups=["g" * 255]).groups == ("g" * 255,)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..cid import CID
-from .meta import NUMBER, Value, check_key_count, check_meta, stored_text
+from .meta import NUMBER, Value, check_key_count, check_meta
 from .query import Query, validate
 from .records import Group, Page, Pin, PinError, check_name, new_pin_id
 from .sqlquery import build
@@ -30,8 +30,7 @@ def check_groups(groups: Iterable[str]) -> list[str]:
     for g in groups:
         if not isinstance(g, str) or not g:
             raise PinError(f"a group is a non-empty name or id, not {g!r}")
-        stored_text(g, "group", PinError)
-        check_name(g)
+        check_name(g, "group name")
     return groups
 
 
@@ -309,7 +308,7 @@ class Catalogue:
         return self.group_ids(self.conn, [name_or_id], create=False)[0]
 
     def group_create(self, name: str) -> Group:
-        check_name(name)
+        check_name(name, "group name")
         if not name:
             raise PinError("a group needs a name")
         with Transaction(self.conn) as c:
@@ -333,7 +332,7 @@ class Catalogue:
             " WHERE pg.grp = g.id) FROM groups g ORDER BY g.name")]
 
     def group_rename(self, name_or_id: str, new_name: str) -> Group:
-        check_name(new_name)
+        check_name(new_name, "group name")
         if not new_name:
             raise PinError("a group needs a name")
         with Transaction(self.conn) as c:

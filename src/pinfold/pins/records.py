@@ -106,12 +106,13 @@ class Problem:
     detail: str
 
 
-def check_name(name: str) -> str:
-    """A pin's or a group's name: a string of at most :data:`MAX_NAME_BYTES` UTF-8 bytes."""
+def check_name(name: str, what: str = "pin name") -> str:
+    """A pin's or a group's name (``what`` names it in the error): a string of at most
+    :data:`MAX_NAME_BYTES` UTF-8 bytes."""
     if not isinstance(name, str):
-        raise PinError(f"pin name must be a string, not {type(name).__name__}")
-    if len(stored_text(name, "pin name", PinError)) > MAX_NAME_BYTES:
-        raise PinError(f"pin name is longer than {MAX_NAME_BYTES} bytes")
+        raise PinError(f"{what} must be a string, not {type(name).__name__}")
+    if len(stored_text(name, what, PinError)) > MAX_NAME_BYTES:
+        raise PinError(f"{what} is longer than {MAX_NAME_BYTES} bytes")
     return name
 
 
