@@ -7,8 +7,10 @@ median of each and the ratio of the medians. Cases:
 - ``cid``: ``str(CID(text))`` for 1,000 distinct CIDv1 (base32, raw, sha2-256) and CIDv0;
 - ``cbor``: DAG-CBOR decode and encode of the NFT-metadata object of bench_car.py;
 - ``dagput``: ``repo.dag_put`` one object per call (fsync off, as bench_car.py measures it),
-  fs and lmdb, next to the floor of the same number of bare SQLite commits (WAL,
-  synchronous=NORMAL, one row each) in the same interpreter;
+  fs and lmdb, next to two floors in the same interpreter: the same number of bare SQLite
+  commits (WAL, synchronous=NORMAL, one row each), and for fs the same number of small files
+  written bare the way flatfs writes a block with fsync off (the existence check, a
+  temporary file, one write, the rename into a shard directory), nothing else;
 - ``onlyhash``: ``pinfold.cid_of`` of a 256 MiB file of random bytes (``--onlyhash-mib``)
   with the interpreter pinned to one core (``sched_setaffinity``, as ``taskset -c 0``), v0
   (Kubo's defaults) and the ``unixfs-v1-2025`` profile, each as a ratio to one core's
@@ -106,6 +108,32 @@ def sqlite_floor(path: str, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
+def file_floor(where: str, n: int, size: int = 300) -> float:
+    """Bare block files a second, as flatfs writes one with fsync off (no SQLite, no
+    encoding): on this VM's ext4 creating a file costs 130-700 us, from one minute to the
+    next, so this is what dag_put on fs can do at most."""
+    import uuid
+
+    dirs = [os.path.join(where, f"{i:03x}") for i in range(1024)]
+    for d in dirs:
+        os.makedirs(d)
+    data = os.urandom(size)
+    start = time.perf_counter()
+    for i in range(n):
+        d = dirs[(i * 7919) % 1024]
+        target = os.path.join(d, f"{i:08x}.data")
+        if os.path.exists(target):
+            continue
+        tmp = os.path.join(d, f".tmp-{os.getpid()}-{uuid.uuid4().hex}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    return n / (time.perf_counter() - start)
+
+
 def case_dagput(base: str, n: int = 2000) -> dict[str, float]:
     from pinfold.repo import Repo
 
@@ -121,6 +149,8 @@ def case_dagput(base: str, n: int = 2000) -> dict[str, float]:
             repo.close()
     with tempfile.TemporaryDirectory(dir=base) as d:
         out["floor: bare SQLite commits /s"] = sqlite_floor(os.path.join(d, "f.sqlite"), n)
+    with tempfile.TemporaryDirectory(dir=base) as d:
+        out["floor: bare block files, fs /s"] = file_floor(d, n)
     return out
 
 
