@@ -86,3 +86,35 @@ def test_a_block_made_of_parts_is_written_without_joining_them(tmp_path):
     store.put_many([blk])
     assert store.get(blk.cid) == whole
     assert Block(blk.cid, whole).buffers() == (whole,)
+
+
+@pytest.mark.parametrize("first", ["put", "delete"])
+def test_a_dead_writers_temporaries_go_at_the_first_write_or_delete_not_at_open(tmp_path,
+                                                                                 first):
+    """Reads leave them (opening a store lists no shards); the first write or delete of the
+    store removes those of dead writers and keeps a live writer's."""
+    import subprocess
+    import sys
+
+    from pinfold.blockstore.flatfs import FlatFSBlockstore
+
+    store = FlatFSBlockstore(tmp_path / "blocks", fsync=False)
+    kept = Block(raw_cid(b"kept"), b"kept")
+    store.put(kept)
+    store.close()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    shard = tmp_path / "blocks" / "AB"
+    stale = shard / f".tmp-{dead}-0123456789abcdef"
+    live = shard / f".tmp-{os.getpid()}-fedcba9876543210"
+    stale.write_bytes(b"half a block")
+    live.write_bytes(b"being written")
+    store = FlatFSBlockstore(tmp_path / "blocks", fsync=False)
+    assert store.get(kept.cid) == b"kept" and store.has(kept.cid)
+    assert stale.exists() and live.exists()
+    if first == "put":
+        store.put(Block(raw_cid(b"new"), b"new"))
+    else:
+        assert store.delete_many([raw_cid(b"absent").multihash]) == {}
+    assert not stale.exists() and live.exists()
+    store.close()

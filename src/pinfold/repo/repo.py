@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..block import Block
-from ..blockstore import FlatFSBlockstore, MemoryBlockstore
+from ..blockstore import MemoryBlockstore
 from ..cid import CID, DAG_PB, RAW, codec_code, get_hash
 from ..codecs.links import links_of
 from ..errors import BlockNotFoundError, InvalidOptionError, PinfoldError, UnsupportedHashError
@@ -101,8 +101,6 @@ class Repo:
         except BaseException:
             self.close()
             raise
-        if isinstance(self.blocks, FlatFSBlockstore):
-            self.blocks.clean_temporaries()
 
     @classmethod
     def init(cls, path: str | os.PathLike, *, backend: str = "fs", fsync: bool = True,
