@@ -20,7 +20,8 @@ measured against:
 - ``export``: ``pinfold dag export CID > /dev/null``;
 - ``import``: ``pinfold dag import FILE.car`` into a fresh repo, fsync on, against the synced
   write of the same blocks done bare in the same repetition: one file + fsync for lmdb, one
-  file per block + one ``syncfs`` for fs (the primitive pinfold's flatfs uses);
+  file per block + one ``syncfs`` for fs; ``floor-behind`` is the fs floor with each file's
+  writeback started as it is written (``sync_file_range``), as pinfold's flatfs writes;
 - ``add``: ``pinfold add -Q FILE`` into a fresh repo, fsync on, against the same floors;
 - ``lmdb-put``: for lmdb, the same blocks put bare into a fresh LMDB environment opened the
   way pinfold's store opens one (``writemap``, ``sync`` and ``metasync`` on), 32 MiB write
@@ -151,9 +152,12 @@ def block_bytes(sizes: list[int]) -> Iterator[memoryview]:
         pos += n
 
 
-def synced_write(backend: str, where: str, sizes: list[int]) -> float:
+def synced_write(backend: str, where: str, sizes: list[int], *,
+                 behind: bool = False) -> float:
     """The floor: the blocks' bytes made durable the simplest way the backend could (the
-    bytes written are the file's, sliced to the blocks' sizes)."""
+    bytes written are the file's, sliced to the blocks' sizes). ``behind`` (fs): each file's
+    writeback started as it is written (``sync_file_range``, as flatfs does), then the
+    ``syncfs``."""
     os.makedirs(where)
     start = time.perf_counter()
     if backend == "lmdb":
@@ -174,6 +178,8 @@ def synced_write(backend: str, where: str, sizes: list[int]) -> float:
             fd = os.open(os.path.join(d, str(i)), os.O_WRONLY | os.O_CREAT, 0o644)
             try:
                 os.write(fd, b)
+                if behind:
+                    _libc.sync_file_range(fd, ctypes.c_int64(0), ctypes.c_int64(0), 2)
             finally:
                 os.close(fd)
         fd = os.open(where, os.O_RDONLY)
@@ -272,6 +278,9 @@ def main() -> int:
             if "import" in parts or "add" in parts:
                 cases.append((f"floor {backend}", lambda b=backend, f=floor: (
                     synced_write(b, f"{f}{next(serial)}", sizes), 0)))
+                if backend == "fs":
+                    cases.append(("floor-behind fs", lambda f=floor: (
+                        synced_write("fs", f"{f}{next(serial)}", sizes, behind=True), 0)))
                 if backend == "lmdb":
                     cases.append(("lmdb-put lmdb", lambda f=floor: (
                         lmdb_put(f"{f}{next(serial)}", sizes), 0)))
@@ -303,6 +312,8 @@ def main() -> int:
             refs = [("sha256", "sha256")] if kind in ("cat", "export", "read-floor") else []
             if kind in ("import", "add"):
                 refs = [(f"floor {backend}", f"floor {backend}")]
+                if backend == "fs" and "floor-behind fs" in med:
+                    refs.append(("floor-behind fs", "floor-behind fs"))
                 if backend == "lmdb" and "lmdb-put lmdb" in med:
                     refs.append(("lmdb-put lmdb", "lmdb-put"))
             mem = f"{rss[name] / 1024:.0f}" if rss[name] else ""
