@@ -24,9 +24,10 @@ measured against:
   writeback started as it is written (``sync_file_range``), as pinfold's flatfs writes;
 - ``add``: ``pinfold add -Q FILE`` into a fresh repo, fsync on, against the same floors;
 - ``lmdb-put``: for lmdb, the same blocks put bare into a fresh LMDB environment opened the
-  way pinfold's store opens one (``writemap``, ``sync`` and ``metasync`` on), 32 MiB write
-  transactions as pinfold's writer makes them, keys of a hash's length in no order: LMDB's own
-  write path on this disk, the second floor import and add on lmdb are measured against.
+  way pinfold's store opens one (``writemap``, ``sync``, ``metasync`` and readahead on),
+  32 MiB write transactions as pinfold's writer makes them, keys of a hash's length in no
+  order: LMDB's own write path on this disk, the second floor import and add on lmdb are
+  measured against.
 
 - ``start-up``: ``pinfold cat`` of a two-byte file in the fs repo: the process, its imports
   and the repo's opening, which every CLI figure above includes.
@@ -115,7 +116,7 @@ def read_floor(backend: str, repo: str) -> float:
     if backend == "lmdb":
         import lmdb
 
-        env = lmdb.open(blocks_dir, readonly=True, lock=False, max_dbs=8, readahead=False)
+        env = lmdb.open(blocks_dir, readonly=True, lock=False, max_dbs=8)
         db = env.open_db(b"blocks", create=False)
         with env.begin(db=db) as txn:
             keys = list(txn.cursor().iternext(keys=True, values=False))
@@ -198,7 +199,7 @@ def lmdb_put(where: str, sizes: list[int]) -> float:
     keys = [hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(len(sizes))]
     start = time.perf_counter()
     env = lmdb.open(where, map_size=4 << 30, max_dbs=8, writemap=True, sync=True,
-                    metasync=True, readahead=False)
+                    metasync=True)
     try:
         db = env.open_db(b"blocks")
         views = list(block_bytes(sizes))  # slicing is not what is timed

@@ -29,3 +29,14 @@ def test_lmdb_map_grows_instead_of_failing(tmp_path):
         reopened.put(Block(raw_cid(b"after reopen"), b"after reopen"))
     finally:
         reopened.close()
+
+
+def test_lmdb_reads_ahead(tmp_path):
+    """A block's value is a run of overflow pages; without readahead a cold read faulted them
+    in one page at a time (a cold 1 GiB cat: 9.2 s against 1.15 s)."""
+    store = LMDBBlockstore(tmp_path / "b", fsync=False)
+    try:
+        flags = store.env.flags()
+        assert flags["readahead"] and flags["writemap"]
+    finally:
+        store.close()

@@ -2,6 +2,11 @@
 
 The map grows by itself (doubling) instead of failing with MapFull, and other processes that
 have the environment open adopt the new size when LMDB tells them it changed.
+
+Readahead is left on: most of a repo's bytes are values of 256 KiB or more, stored as runs of
+contiguous overflow pages, and with it off (``MDB_NORDAHEAD``) a read from a cold page cache
+faulted them in one 4 KiB page at a time: ``pinfold cat`` of a 1 GiB file after dropping the
+caches took 9.2 s, against 1.15 s with readahead (fs: 1.2-1.4 s); warm reads are the same.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ class LMDBBlockstore(BaseBlockstore):
                 try:
                     env = lmdb.open(
                         self.path, map_size=map_size, max_dbs=_MAX_DBS, writemap=True,
-                        sync=fsync, metasync=fsync, readahead=False, lock=True,
+                        sync=fsync, metasync=fsync, readahead=True, lock=True,
                     )
                 except lmdb.Error as exc:
                     raise RepoStorageError(f"cannot open LMDB blockstore {self.path}: {exc}") \
