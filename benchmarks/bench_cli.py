@@ -22,6 +22,8 @@ measured against:
   write of the same blocks done bare in the same repetition: one file + fsync for lmdb, one
   file per block + one ``syncfs`` for fs; ``floor-behind`` is the fs floor with each file's
   writeback started as it is written (``sync_file_range``), as pinfold's flatfs writes;
+  ``hashed-write`` adds what an add cannot skip: the file read and every chunk hashed on one
+  thread while a second writes the chunks (two threads, two cores), bare;
 - ``add``: ``pinfold add -Q FILE`` into a fresh repo, fsync on, against the same floors;
 - ``lmdb-put``: for lmdb, the same blocks put bare into a fresh LMDB environment opened the
   way pinfold's store opens one (``writemap``, ``sync``, ``metasync`` and readahead on),
@@ -192,6 +194,49 @@ def synced_write(backend: str, where: str, sizes: list[int], *,
     return time.perf_counter() - start
 
 
+def hashed_write(src: str, where: str) -> float:
+    """The least an add into fs does, bare: the file read in 256 KiB chunks and each hashed on
+    this thread, while a second thread writes each as a file of its own with its writeback
+    started; then one ``syncfs``. Two threads for two cores, no SQLite, no framing, no
+    temporary names: the machine's CPU and disk floor for add (and, reading a CAR instead,
+    for import)."""
+    import queue
+
+    os.makedirs(where)
+    dirs = [os.path.join(where, f"{i:03x}") for i in range(1024)]
+    for d in dirs:
+        os.mkdir(d)
+    q: queue.Queue = queue.Queue(maxsize=64)
+
+    def writer() -> None:
+        i = 0
+        while (chunk := q.get()) is not None:
+            fd = os.open(os.path.join(dirs[i % 1024], str(i)), os.O_WRONLY | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, chunk)
+                _libc.sync_file_range(fd, ctypes.c_int64(0), ctypes.c_int64(0), 2)
+            finally:
+                os.close(fd)
+            i += 1
+
+    start = time.perf_counter()
+    t = threading.Thread(target=writer)
+    t.start()
+    with open(src, "rb", buffering=0) as f:
+        while chunk := f.read(256 << 10):
+            hashlib.sha256(chunk).digest()
+            q.put(chunk)
+    q.put(None)
+    t.join()
+    fd = os.open(where, os.O_RDONLY)
+    try:
+        if _libc.syncfs(fd) != 0:
+            raise OSError(ctypes.get_errno(), "syncfs")
+    finally:
+        os.close(fd)
+    return time.perf_counter() - start
+
+
 def lmdb_put(where: str, sizes: list[int]) -> float:
     """The blocks' bytes put bare into LMDB as pinfold's store configures it (see above)."""
     import lmdb
@@ -282,6 +327,8 @@ def main() -> int:
                 if backend == "fs":
                     cases.append(("floor-behind fs", lambda f=floor: (
                         synced_write("fs", f"{f}{next(serial)}", sizes, behind=True), 0)))
+                    cases.append(("hashed-write fs", lambda f=floor: (
+                        hashed_write(src, f"{f}{next(serial)}"), 0)))
                 if backend == "lmdb":
                     cases.append(("lmdb-put lmdb", lambda f=floor: (
                         lmdb_put(f"{f}{next(serial)}", sizes), 0)))
@@ -315,6 +362,7 @@ def main() -> int:
                 refs = [(f"floor {backend}", f"floor {backend}")]
                 if backend == "fs" and "floor-behind fs" in med:
                     refs.append(("floor-behind fs", "floor-behind fs"))
+                    refs.append(("hashed-write fs", "hashed-write fs"))
                 if backend == "lmdb" and "lmdb-put lmdb" in med:
                     refs.append(("lmdb-put lmdb", "lmdb-put"))
             mem = f"{rss[name] / 1024:.0f}" if rss[name] else ""
