@@ -19,7 +19,7 @@ class Prefetcher:
     core of a two-core machine, and the reader waits on the worker every other block, not
     every block: with every block read ahead by two workers, ``cat`` of 1 GiB took 1.6-1.8x
     the time the same blocks took read and hashed bare on two threads; sharing them, about
-    1.0x (benchmarks/RESULTS.md).
+    1.15x (benchmarks/RESULTS.md).
 
     ``queue`` holds the worker's blocks in the order the reader will want them: the most
     recent request first (a depth-first reader asks for a node's children before going on
