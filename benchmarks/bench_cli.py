@@ -178,20 +178,29 @@ def synced_write(backend: str, where: str, sizes: list[int], *,
             if d not in dirs:
                 os.mkdir(d)
                 dirs.add(d)
-            fd = os.open(os.path.join(d, str(i)), os.O_WRONLY | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, b)
-                if behind:
-                    _libc.sync_file_range(fd, ctypes.c_int64(0), ctypes.c_int64(0), 2)
-            finally:
-                os.close(fd)
-        fd = os.open(where, os.O_RDONLY)
-        try:
-            if _libc.syncfs(fd) != 0:
-                raise OSError(ctypes.get_errno(), "syncfs")
-        finally:
-            os.close(fd)
+            write_file(os.path.join(d, str(i)), b, behind)
+        syncfs(where)
     return time.perf_counter() - start
+
+
+def write_file(path: str, data, behind: bool) -> None:
+    """One block file; ``behind``: its writeback started (SYNC_FILE_RANGE_WRITE)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, data)
+        if behind:
+            _libc.sync_file_range(fd, ctypes.c_int64(0), ctypes.c_int64(0), 2)
+    finally:
+        os.close(fd)
+
+
+def syncfs(where: str) -> None:
+    fd = os.open(where, os.O_RDONLY)
+    try:
+        if _libc.syncfs(fd) != 0:
+            raise OSError(ctypes.get_errno(), "syncfs")
+    finally:
+        os.close(fd)
 
 
 def hashed_write(src: str, where: str) -> float:
@@ -211,12 +220,7 @@ def hashed_write(src: str, where: str) -> float:
     def writer() -> None:
         i = 0
         while (chunk := q.get()) is not None:
-            fd = os.open(os.path.join(dirs[i % 1024], str(i)), os.O_WRONLY | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, chunk)
-                _libc.sync_file_range(fd, ctypes.c_int64(0), ctypes.c_int64(0), 2)
-            finally:
-                os.close(fd)
+            write_file(os.path.join(dirs[i % 1024], str(i)), chunk, True)
             i += 1
 
     start = time.perf_counter()
@@ -228,12 +232,7 @@ def hashed_write(src: str, where: str) -> float:
             q.put(chunk)
     q.put(None)
     t.join()
-    fd = os.open(where, os.O_RDONLY)
-    try:
-        if _libc.syncfs(fd) != 0:
-            raise OSError(ctypes.get_errno(), "syncfs")
-    finally:
-        os.close(fd)
+    syncfs(where)
     return time.perf_counter() - start
 
 
