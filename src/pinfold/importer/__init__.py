@@ -13,7 +13,7 @@ from .importer import (
     iter_blocks,
     json_bytes,
 )
-from .options import PROFILES, ImportOptions, Params
+from .options import PROFILES, ImportOptions, Params, usable_cpus
 from .source import DirSource, Entry, ImportedSource
 
 __all__ = [
@@ -34,4 +34,5 @@ __all__ = [
     "cid_of_json",
     "iter_blocks",
     "json_bytes",
+    "usable_cpus",
 ]

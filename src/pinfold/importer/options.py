@@ -129,6 +129,16 @@ def _as_mtime(value: object) -> Mtime:
     raise InvalidOptionError(f"mtime must be seconds or an Mtime, not {value!r}")
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (taskset, cgroups' cpusets), not the machine's: on
+    one, hashing on worker threads only adds GIL hand-offs."""
+    import os
+
+    usable = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+              else os.cpu_count())
+    return usable or 1
+
+
 @dataclass(frozen=True)
 class Params:
     """Resolved, validated import parameters: what the builders actually use."""
@@ -270,13 +280,7 @@ def resolve(opts: ImportOptions) -> Params:
 
     workers = opts.workers
     if workers is None:
-        import os
-
-        # the CPUs this process may run on (taskset, cgroups' cpusets), not the machine's:
-        # on one, hashing on worker threads only adds GIL hand-offs
-        usable = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                  else os.cpu_count())
-        workers = max(1, min(4, usable or 1))
+        workers = max(1, min(4, usable_cpus()))
     if workers < 1:
         raise InvalidOptionError("workers must be at least 1")
 
