@@ -59,9 +59,20 @@ def test_a_dead_writers_lease_is_reaped_and_its_blocks_wait_the_grace(postgres_s
         assert proc.returncode == -9, proc.stderr
         cid = CID(proc.stdout.strip())
         assert watcher.blocks.has(cid)
-        # the server ended the dead process's session: its writer lock is gone
         rows = watcher.conn.execute("SELECT writer FROM leases").fetchall()
-        assert len(rows) == 1 and rows[0][0] not in live_writers(watcher.conn)
+        assert len(rows) == 1
+        dead = rows[0][0]
+        # the server ends the dead process's session on its own time (its backend sees the
+        # closed socket and exits): wait for exactly that, by taking the session's writer
+        # lock, which is granted once the session is gone (lock_timeout: a session that never
+        # ends fails the test instead of hanging it)
+        import psycopg
+
+        with psycopg.connect(postgres_server.dsn(), autocommit=True) as c:
+            c.execute("SET lock_timeout = '60s'")
+            c.execute("SELECT pg_advisory_lock(%s, %s)", (watcher.conn.writer_space, dead))
+            c.execute("SELECT pg_advisory_unlock(%s, %s)", (watcher.conn.writer_space, dead))
+        assert dead not in live_writers(watcher.conn)
         assert watcher.reap_leases() == 1
         assert watcher.stats()["unreferenced_blocks"] == 1
         assert watcher.gc().blocks == 0  # within the grace period: kept
