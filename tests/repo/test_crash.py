@@ -87,6 +87,14 @@ def step_of(states: list, n: int) -> str:
     return "after the last step"
 
 
+def assert_no_temporaries(repo: Repo, context: str) -> None:
+    """flatfs removes a dead writer's temporary files before its first write or delete (gc)."""
+    if repo.backend == "fs":
+        tmps = [f for _d, _s, files in os.walk(repo.blocks.path) for f in files
+                if f.startswith(".tmp-")]
+        assert tmps == [], f"{context}: temporary files left after reopening and a gc"
+
+
 def check_repo(path, states: list, n: int, context: str) -> None:
     """What must hold after a kill at checkpoint ``n`` (or after a completed run)."""
     with Repo(path) as repo:
@@ -102,10 +110,7 @@ def check_repo(path, states: list, n: int, context: str) -> None:
             walk(repo, CID(cid), ptype == "recursive")
         live = live_blocks(repo)
         repo.gc()
-        if repo.backend == "fs":
-            tmps = [f for _d, _s, files in os.walk(repo.blocks.path) for f in files
-                    if f.startswith(".tmp-")]
-            assert tmps == [], f"{context}: temporary files left after reopening and a gc"
+        assert_no_temporaries(repo, context)
         problems = repo.verify()
         assert problems == [], f"{context}: verify after gc: {problems}"
         assert set(repo.blocks.keys()) == live, (
@@ -321,10 +326,7 @@ def test_import_and_gc_in_two_processes(tmp_path, backend, round_):
         assert walk(repo, keep) == keep_blocks
         live = live_blocks(repo)
         repo.gc()
-        if repo.backend == "fs":
-            tmps = [f for _d, _s, files in os.walk(repo.blocks.path) for f in files
-                    if f.startswith(".tmp-")]
-            assert tmps == [], "temporary files left after reopening and a gc"
+        assert_no_temporaries(repo, "after a concurrent gc")
         assert set(repo.blocks.keys()) == live
         assert repo.verify() == []
         assert repo.gc().blocks == 0

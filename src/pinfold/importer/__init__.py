@@ -13,7 +13,7 @@ from .importer import (
     iter_blocks,
     json_bytes,
 )
-from .options import PROFILES, ImportOptions, Params, usable_cpus
+from .options import PROFILES, ImportOptions, Params, default_workers
 from .source import DirSource, Entry, ImportedSource
 
 __all__ = [
@@ -33,6 +33,6 @@ __all__ = [
     "cid_of",
     "cid_of_json",
     "iter_blocks",
+    "default_workers",
     "json_bytes",
-    "usable_cpus",
 ]

@@ -129,14 +129,15 @@ def _as_mtime(value: object) -> Mtime:
     raise InvalidOptionError(f"mtime must be seconds or an Mtime, not {value!r}")
 
 
-def usable_cpus() -> int:
-    """The CPUs this process may run on (taskset, cgroups' cpusets), not the machine's: on
-    one, hashing on worker threads only adds GIL hand-offs."""
+def default_workers(reserved: int = 0) -> int:
+    """Hashing threads when ``workers`` is not set: one per CPU this process may run on
+    (taskset, cgroups' cpusets), not the machine's (on one, hashing on worker threads only
+    adds GIL hand-offs), less ``reserved`` for other busy threads; at least 1, at most 4."""
     import os
 
     usable = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
               else os.cpu_count())
-    return usable or 1
+    return max(1, min(4, (usable or 1) - reserved))
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,7 @@ def resolve(opts: ImportOptions) -> Params:
 
     workers = opts.workers
     if workers is None:
-        workers = max(1, min(4, usable_cpus()))
+        workers = default_workers()
     if workers < 1:
         raise InvalidOptionError("workers must be at least 1")
 

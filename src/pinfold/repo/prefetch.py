@@ -30,12 +30,13 @@ class Prefetcher:
     siblings its ancestors have: counting every started read against the window, the 23
     other children of a 1 GiB file's root filled it and no leaf was ever read ahead."""
 
-    def __init__(self, blocks: Blockstore, workers: int = 1, window: int = 16) -> None:
+    def __init__(self, blocks: Blockstore, window: int = 16) -> None:
         self.blocks = blocks
         self.window = window
         self.queue: deque[CID] = deque()
         self.inflight: dict[bytes, Any] = {}  # started reads, by multihash
-        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="pinfold-read")
+        # one worker: the reader itself takes the other half of the reads
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="pinfold-read")
 
     def request(self, cids: list[CID]) -> None:
         # the reader reads the first itself (it wants it next), the worker the second, ...

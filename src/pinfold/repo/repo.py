@@ -265,11 +265,11 @@ class Repo:
         process: 0.96-1.01 s with two hashing threads, 0.79-0.95 s hashing on the reader's
         thread; the bare read, hash and write of the same bytes 0.67-0.69 s). Into LMDB
         two hashing threads were as fast or faster, so it keeps the usual count."""
-        from ..importer import ImportOptions, usable_cpus
+        from ..importer import ImportOptions, default_workers
 
         opts = under_profile(options or ImportOptions(), self.profile)
         if opts.workers is None and self.backend == "fs":
-            opts = opts.with_(workers=max(1, min(4, usable_cpus() - 1)))
+            opts = opts.with_(workers=default_workers(reserved=1))
         return opts
 
     def add(self, source: Any, *, pin: bool = True, name: str = "",
