@@ -4,12 +4,14 @@
   (the disk's ceiling) and next to `add -n` (hashing only);
 - cat of it with verification, next to the single-core sha256 ceiling;
 - add of a directory of many small files (files/s);
-- unpin + gc of a 100,000-block DAG, next to the same gc on a repo ten times larger.
+- unpin + gc of a 100,000-block DAG, next to the same gc on a repo ten times larger, each
+  gc beside its floor in the same run: the same blocks deleted bare (files unlinked by as many
+  threads as flatfs uses; keys deleted from LMDB in gc's transactions).
 
     python benchmarks/bench_repo.py [--size-mib 1024] [--files 100000] [--gc-blocks 100000]
                                     [--backends fs,lmdb] [--dir /work/bench]
                                     [--parts store,cat,files,gc] [--gc-scales 1,10]
-                                    [--gc-no-sync]
+                                    [--gc-reps 1] [--gc-no-sync]
 
 ``--parts`` runs only some parts (``cat`` stores the file first; ``store`` alone skips cat).
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import os
 import shutil
 import sqlite3
@@ -38,9 +41,12 @@ from _common import make_file, sha256_seconds  # noqa: E402
 import pinfold  # noqa: E402
 from pinfold import exporter  # noqa: E402
 from pinfold.blockstore.flatfs import DELETE_WORKERS  # noqa: E402
+from pinfold.pins import collect  # noqa: E402
 from pinfold.repo import Repo  # noqa: E402
 
 CAT_ROUNDS = 3
+# blocks per blockstore delete_many in gc (one LMDB transaction each)
+GC_CHUNK = inspect.signature(collect).parameters["chunk"].default
 STORE_ROUNDS = 5
 
 
@@ -66,7 +72,7 @@ def timed(fn):
 
 def bench_backend(backend: str, base: str, path: str, size: int, files: int, gc_blocks: int,
                   sha_s: float, hash_only_s: float, parts: set[str],
-                  scales: list[int], sync: bool = True) -> None:
+                  scales: list[int], sync: bool = True, gc_reps: int = 1) -> None:
     root = os.path.join(base, backend)
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
@@ -76,7 +82,7 @@ def bench_backend(backend: str, base: str, path: str, size: int, files: int, gc_
     if "files" in parts:
         bench_files(backend, root, files)
     if "gc" in parts:
-        bench_gc(backend, root, gc_blocks, scales, sync)
+        bench_gc(backend, root, gc_blocks, scales, sync, gc_reps)
     shutil.rmtree(root, ignore_errors=True)
 
 
@@ -151,37 +157,52 @@ def bench_files(backend: str, root: str, files: int) -> None:
     shutil.rmtree(tree)
 
 
-def bench_gc(backend: str, root: str, gc_blocks: int, scales: list[int], sync: bool) -> None:
-    """gc of a gc_blocks-block DAG, in a small repo and in one ten times larger.
+def bench_gc(backend: str, root: str, gc_blocks: int, scales: list[int], sync: bool,
+             reps: int = 1) -> None:
+    """gc of a gc_blocks-block DAG, in a small repo and in one ten times larger, each gc
+    followed by its floor in the same run (``reps`` such pairs, alternating; the DAG is added
+    back before each).
 
     The repos are built without fsync (quicker); with ``sync`` everything is written out before
     the timing starts, so that gc deletes blocks that are on disk, as in a repo that fsyncs
     (the default), and the kernel's writeback of what the set-up wrote does not run into the
     timing (on flatfs it decided whether an unlink had disk blocks to free: 2.9-11.9 s)."""
+    if backend == "fs":
+        floor, what = unlink_floor, f"the same files unlinked bare by {DELETE_WORKERS} threads"
+    else:
+        floor, what = lmdb_delete_floor, "the same keys deleted bare from LMDB"
     for scale in scales:
         repo = Repo.init(os.path.join(root, f"gc{scale}"), backend=backend, fsync=False)
         # ballast: other pinned DAGs, (scale - 1) x gc_blocks blocks
         for k in range(scale - 1):
             repo.add(_blocks_source(gc_blocks, seed=k + 1), chunker="size-1024", raw_leaves=True)
-        target = repo.add(_blocks_source(gc_blocks, seed=0), chunker="size-1024",
-                          raw_leaves=True)
-        total, _ = repo.blocks.stat()
-        if sync:
-            os.sync()
-        wal = os.path.join(root, f"gc{scale}", "pins.sqlite-wal")
-        _truncate_wal(wal)
-        unpin_s, _ = timed(lambda r=repo, t=target: r.unpin(t.root))
-        unpin_wal = os.path.getsize(wal)
-        _truncate_wal(wal)
-        gc_s, freed = timed(repo.gc)
-        gc_wal = os.path.getsize(wal)
-        print(f"repo of {total:>8} blocks: unpin {unpin_s:5.2f} s (WAL {unpin_wal / 1e6:.1f} MB),"
-              f" gc of {freed.blocks} blocks {gc_s:5.2f} s (WAL {gc_wal / 1e6:.1f} MB)"
-              f"{'' if sync else ' (no sync)'}", flush=True)
-        if backend == "fs":
-            floor_s = unlink_floor(repo, gc_blocks, freed.freed, sync)
-            print(f"  the kernel's floor: the same {len(freed.freed)} files written back and "
-                  f"unlinked bare by {DELETE_WORKERS} threads: {floor_s:5.2f} s", flush=True)
+        total = 0
+        gcs, floors = [], []
+        for _rep in range(reps):
+            target = repo.add(_blocks_source(gc_blocks, seed=0), chunker="size-1024",
+                              raw_leaves=True)
+            total = total or repo.blocks.stat()[0]
+            if sync:
+                os.sync()
+            wal = os.path.join(root, f"gc{scale}", "pins.sqlite-wal")
+            _truncate_wal(wal)
+            unpin_s, _ = timed(lambda r=repo, t=target: r.unpin(t.root))
+            unpin_wal = os.path.getsize(wal)
+            _truncate_wal(wal)
+            gc_s, freed = timed(repo.gc)
+            gc_wal = os.path.getsize(wal)
+            print(f"repo of {total:>8} blocks: unpin {unpin_s:5.2f} s (WAL {unpin_wal / 1e6:.1f}"
+                  f" MB), gc of {freed.blocks} blocks {gc_s:5.2f} s (WAL {gc_wal / 1e6:.1f} MB)"
+                  f"{'' if sync else ' (no sync)'}", flush=True)
+            floor_s = floor(repo, gc_blocks, freed.freed, sync)
+            print(f"  the floor, {what}: {floor_s:5.2f} s"
+                  f" (gc {gc_s / floor_s:.2f}x)", flush=True)
+            gcs.append(gc_s)
+            floors.append(floor_s)
+        if reps > 1:
+            g, f = statistics.median(gcs), statistics.median(floors)
+            print(f"  medians of {reps}: gc {g:5.2f} s, floor {f:5.2f} s: gc {g / f:.2f}x",
+                  flush=True)
         repo.close()
         shutil.rmtree(os.path.join(root, f"gc{scale}"))
 
@@ -231,6 +252,28 @@ def unlink_floor(repo: Repo, gc_blocks: int, mhs: list[bytes], sync: bool) -> fl
     return elapsed
 
 
+def lmdb_delete_floor(repo: Repo, gc_blocks: int, mhs: list[bytes], sync: bool) -> float:
+    """Seconds to delete the blocks gc just deleted from LMDB, with nothing else to do: the
+    DAG is added again (the same keys in the same environment), written out, and its keys
+    deleted in key order through LMDB's own ``delete``, in transactions of as many keys as gc
+    deletes per LMDB transaction, without reading the values, SQLite or a thread. What gc
+    costs beyond this is pinfold's."""
+    target = repo.add(_blocks_source(gc_blocks, seed=0), chunker="size-1024", raw_leaves=True)
+    ordered = sorted(mhs)
+    env, db = repo.blocks.env, repo.blocks.db
+    if sync:
+        os.sync()
+    start = time.perf_counter()
+    for i in range(0, len(ordered), GC_CHUNK):
+        with env.begin(db=db, write=True) as txn:
+            for mh in ordered[i : i + GC_CHUNK]:
+                txn.delete(mh)
+    elapsed = time.perf_counter() - start
+    repo.unpin(target.root)
+    repo.gc()  # the DAG's other blocks, and its refs
+    return elapsed
+
+
 def _blocks_source(blocks: int, seed: int) -> bytes:
     """Content that chunks into ``blocks`` distinct 1 KiB raw leaves."""
     out = bytearray()
@@ -251,6 +294,8 @@ def main() -> int:
                     help="which parts to run: store, cat, files, gc (default: all)")
     ap.add_argument("--gc-scales", default="1,10",
                     help="repo sizes for the gc part, in multiples of --gc-blocks")
+    ap.add_argument("--gc-reps", type=int, default=1,
+                    help="gc and its floor, alternating, this many times per repo size")
     ap.add_argument("--gc-no-sync", action="store_true",
                     help="time gc without writing the set-up out first (blocks in the page cache)")
     args = ap.parse_args()
@@ -271,7 +316,7 @@ def main() -> int:
         hash_only_s, _ = timed(lambda: pinfold.cid_of(path))
     for backend in args.backends.split(","):
         bench_backend(backend, base, path, size, args.files, args.gc_blocks, sha_s, hash_only_s,
-                      parts, scales, not args.gc_no_sync)
+                      parts, scales, not args.gc_no_sync, args.gc_reps)
     if os.path.exists(path):
         os.unlink(path)
     if not args.dir:
