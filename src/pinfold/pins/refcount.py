@@ -313,11 +313,15 @@ class RefCounts:
 
     @staticmethod
     def replace_counts(c: sqlite3.Connection, counts: Counts) -> None:
-        """(``prc`` is zeroed: the caller takes the public references again.)"""
-        c.execute("UPDATE refs SET rc = 0, dc = 0, prc = 0 WHERE rc > 0 OR dc > 0 OR prc > 0")
+        """(``prc`` is zeroed: the caller takes the public references again.) Only the rows
+        the counts no longer keep are zeroed before the counted rows are written: zeroing
+        every row first would move each live row into the index of zero rows and out again."""
+        c.executemany("UPDATE refs SET rc = 0, dc = 0, prc = 0 WHERE mh = ?", [
+            (mh,) for (mh,) in c.execute("SELECT mh FROM refs WHERE rc > 0 OR dc > 0 OR prc > 0")
+            if bytes(mh) not in counts])
         c.executemany(
             """INSERT INTO refs(mh, cid, rc, dc, links) VALUES (?, ?, ?, ?, ?)
-               ON CONFLICT(mh) DO UPDATE SET rc = excluded.rc, dc = excluded.dc,
+               ON CONFLICT(mh) DO UPDATE SET rc = excluded.rc, dc = excluded.dc, prc = 0,
                links = COALESCE(excluded.links, refs.links)""",
             _count_rows(counts))
         c.execute("DELETE FROM refs WHERE rc = 0 AND dc = 0 AND mh NOT IN "
@@ -339,7 +343,9 @@ def sweep_refs(c: sqlite3.Connection, budget: int) -> int:
     with zero counts checks that the block is there. gc sweeps :data:`SWEEP_FACTOR` rows
     per block it collects: under steady churn such rows settle at about
     ``1 / (SWEEP_FACTOR - 1)`` of the other rows (``gc --full`` drops them all), and a
-    sweep rewrites only the pages of its stretch, not pages all over the table."""
+    sweep rewrites only the pages of its stretch, not pages all over the table. In SQLite
+    the sweep's delete looks only at the rows of its stretch with both counts zero (the
+    partial index ``refs_zero``); finding where the stretch ends walks the key index alone."""
     deleted = 0
     if budget <= 0:
         return deleted

@@ -113,6 +113,12 @@ CREATE TABLE IF NOT EXISTS refs (
 -- (no index on rc: nearly every row is live, so one would only double the pages that a pin or
 -- an unpin rewrites, at random places, and its cost grew with the repo; dropped from old repos)
 DROP INDEX IF EXISTS refs_live;
+-- the rows with both counts zero (a writer's pending blocks, blocks on the unreferenced list,
+-- and those gc has collected until it deletes their rows): gc's sweep of the rows of what it
+-- collected goes through these alone, not through every live row of its stretch of the table
+-- (1M rows, 100k collected: 0.34 s -> 0.09 s). Live rows, nearly all of them, are not in it:
+-- a pin of live rows does not touch it, and an unpin adds to it only the rows it frees
+CREATE INDEX IF NOT EXISTS refs_zero ON refs(mh) WHERE rc = 0 AND dc = 0;
 -- blocks that nothing references any more: what gc looks at (cost follows what it frees)
 CREATE TABLE IF NOT EXISTS unreferenced (mh BLOB PRIMARY KEY) WITHOUT ROWID;
 -- imports in progress: their blocks are never collected
