@@ -284,9 +284,13 @@ class RefCounts:
     def candidates(c: sqlite3.Connection, after: bytes | None, limit: int) -> list[bytes]:
         """The next blocks gc may delete, in key order: listed as unreferenced, both counts
         zero (a drifted count keeps a block), not pending."""
+        # (a listed block nearly always has its zero row: looked up in the small index of
+        # zero rows first, not through the hash index and then the row in the table)
         return [r[0] for r in c.execute(
-            """SELECT u.mh FROM unreferenced u LEFT JOIN refs r ON r.mh = u.mh
-               WHERE u.mh > ? AND COALESCE(r.rc, 0) = 0 AND COALESCE(r.dc, 0) = 0
+            """SELECT u.mh FROM unreferenced u
+               WHERE u.mh > ? AND (EXISTS (SELECT 1 FROM refs r INDEXED BY refs_zero
+                                           WHERE r.mh = u.mh AND r.rc = 0 AND r.dc = 0)
+                                   OR NOT EXISTS (SELECT 1 FROM refs r WHERE r.mh = u.mh))
                AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.mh = u.mh)
                ORDER BY u.mh LIMIT ?""", (after or b"", limit))]
 
