@@ -46,7 +46,11 @@ def test_every_operation_conforms(case, psa_server):
     # every check schemathesis has, but "a schema-valid request is accepted": the schema
     # cannot say what a CID is, so a cid="" or a requestid of no pin is valid to it and a
     # documented 400/404 to the service
-    case.call_and_validate(base_url=psa_server.url, headers=psa_server.auth,
+    # the key replaces the bearer token schemathesis makes up, but only where the case has
+    # one: a negative case may drop the required header, and putting the key back would
+    # turn it into a valid request that is rightly accepted
+    auth = psa_server.auth if "Authorization" in (case.headers or {}) else None
+    case.call_and_validate(base_url=psa_server.url, headers=auth,
                            excluded_checks=[schemathesis.checks.positive_data_acceptance])
 
 
