@@ -19,6 +19,7 @@ from ..cid import CID
 from ..errors import BlockNotFoundError
 from ..process import process_alive, process_start
 from .catalogue import Catalogue, check_groups, row_pin
+from .checkpointer import Checkpointer
 from .gc import collect
 from .interface import Lease, Pinner
 from .leases import Leases
@@ -60,8 +61,13 @@ class PinSet(Pinner):
         self.recover()
         if self.conn.execute("SELECT 1 FROM pins WHERE status = 'queued' LIMIT 1").fetchone():
             self.complete_queued()  # blocks may have arrived just before a crash
+        self.checkpointer: Checkpointer | None = None
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            self.checkpointer = Checkpointer(self.path, self.conn, durable=durable)
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         try:
             self.conn.execute("PRAGMA optimize")  # keeps the planner's statistics current
         except sqlite3.Error:

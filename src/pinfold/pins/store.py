@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .. import _faults
@@ -238,6 +239,19 @@ def conn_lock(conn: object) -> threading.RLock:
         return lock
 
 
+_commit_hooks: dict[int, Callable[[], None]] = {}
+
+
+def after_transactions(conn: object, hook: Callable[[], None] | None) -> None:
+    """Call ``hook`` (quick: it runs in the committing thread) at the end of each outermost
+    :class:`Transaction` on ``conn``, committed or rolled back; ``None``: no longer."""
+    with _conn_locks_guard:
+        if hook is None:
+            _commit_hooks.pop(id(conn), None)
+        else:
+            _commit_hooks[id(conn)] = hook
+
+
 class Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error); nested uses in the same thread
     join the outer one, other threads wait for it (:func:`conn_lock`).
@@ -297,6 +311,9 @@ class Transaction:
                 finally:
                     if self.restore:
                         self.conn.execute(f"PRAGMA synchronous={self.restore}")
+                    hook = _commit_hooks.get(id(self.conn))
+                    if hook is not None:
+                        hook()
         finally:
             self.lock.release()
 

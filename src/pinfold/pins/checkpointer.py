@@ -1,0 +1,86 @@
+"""The pin set's WAL checkpoints, in a thread of their own.
+
+SQLite copies committed WAL pages back into the database file (a checkpoint) on the connection
+whose commit takes the WAL past ``wal_autocheckpoint`` pages, inside that commit: a writer such
+as gc, whose transactions each write thousands of pages, waits for the copy and its fsync at
+every commit. Here a thread with its own connection does a ``PASSIVE`` checkpoint after a
+commit, :data:`GAP` seconds later, if the writer has not begun another transaction by then
+(whose commit wakes it again): between a writer's transactions, not during them, and one for
+many small commits. A passive checkpoint waits for no reader or writer and copies only
+committed pages, so what a commit made durable (its WAL sync) is unchanged, and SQLite
+recovers a checkpoint cut short by a crash as it does its own.
+
+A passive checkpoint cannot finish while writers keep appending, and the WAL starts again from
+its beginning only after one does; so the writer keeps its own automatic checkpoint, at
+:data:`HIGH_WATER` pages, which bounds the WAL if this thread falls behind (or another
+process's writers keep it busy).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+from .store import after_transactions, connect
+
+GAP = 0.05  # seconds from a commit to its checkpoint (so small commits share one)
+HIGH_WATER = 16384  # pages (64 MiB at 4 KiB): the writer checkpoints itself past this
+
+
+class Checkpointer:
+    """Checkpoints ``conn``'s database (the file at ``path``) after ``conn``'s commits, from a
+    daemon thread with its own connection, until :meth:`close`."""
+
+    def __init__(self, path: str, conn: sqlite3.Connection, *, durable: bool = True) -> None:
+        self.conn = conn
+        self.own = connect(path, durable=durable)
+        self.wake = threading.Event()
+        self.done = threading.Event()
+        self.ran = threading.Condition()
+        self.runs = 0  # checkpoints done, and the last one's result (for tests, benchmarks)
+        self.last = (0, 0)
+        conn.execute(f"PRAGMA wal_autocheckpoint={HIGH_WATER}")
+        self.own.execute("PRAGMA wal_autocheckpoint=0")  # it never writes; say so anyway
+        self.thread = threading.Thread(target=self._run, name="pinfold-checkpoint",
+                                       daemon=True)
+        self.thread.start()
+        after_transactions(conn, self.wake.set)
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait()
+            # a writer that goes on (gc between its transactions) begins its next one now;
+            # wait for it, so as not to copy pages while it works
+            if self.done.wait(GAP):
+                return
+            self.wake.clear()
+            if self.conn.in_transaction:
+                continue  # its commit wakes this thread again
+            self.checkpoint()
+
+    def checkpoint(self) -> tuple[int, int]:
+        """A passive checkpoint now: (pages in the WAL, pages copied back), or (-1, -1) where
+        another connection holds the checkpoint lock (its checkpoint does the work)."""
+        try:
+            (_busy, log, copied), = self.own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            return -1, -1
+        with self.ran:
+            self.runs += 1
+            self.last = (log, copied)
+            self.ran.notify_all()
+        return log, copied
+
+    def wait(self, runs: int, timeout: float | None = None) -> bool:
+        """Wait until :attr:`runs` checkpoints have been done (False: ``timeout`` passed)."""
+        with self.ran:
+            return self.ran.wait_for(lambda: self.runs >= runs, timeout)
+
+    def close(self) -> None:
+        """Stop the thread (after the checkpoint it is doing) and close its connection; the
+        writer's own connection, closed last, checkpoints what is left as SQLite always does."""
+        after_transactions(self.conn, None)
+        self.done.set()
+        self.wake.set()
+        self.thread.join()
+        self.own.close()
