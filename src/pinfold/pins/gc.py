@@ -11,7 +11,7 @@ candidate) or after (and finds the block gone: its pin waits for the blocks or f
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from ..blockstore.base import Blockstore
 from .interface import Pinner
@@ -26,9 +26,10 @@ def collect(blocks: Blockstore, pins: Pinner, *, full: bool = False, batch: int 
     reference counts first if they disagree with the DAGs.
 
     Candidates come in key order, ``chunk`` at a time, at most ``batch`` per transaction. A
-    worker thread deletes a chunk's blocks while this one lists the next chunk and takes this
-    one off the list; the transaction commits only after all its blocks are gone (a crash in
-    between leaves them listed, and the next gc finds them gone)."""
+    worker thread deletes the chunks' blocks one after another, while this thread lists the
+    next chunk (handing it to the worker at once, so that its deletes follow without a gap)
+    and takes the chunks off the list; the transaction commits only after all its blocks are
+    gone (a crash in between leaves them listed, and the next gc finds them gone)."""
     pins.reap_leases()
     if full:
         return _collect_full(blocks, pins)
@@ -41,18 +42,21 @@ def collect(blocks: Blockstore, pins: Pinner, *, full: bool = False, batch: int 
                 if not mhs:
                     pins.gc_tidy()
                     return result
-                taken = 0
-                while mhs:
-                    taken += len(mhs)
-                    deleting = worker.submit(blocks.delete_many, mhs)
-                    try:
+                taken = len(mhs)
+                deleting = [(worker.submit(blocks.delete_many, mhs), mhs)]
+                try:
+                    while mhs:
                         nxt = (pins.gc_candidates(mhs[-1], min(chunk, batch - taken))
                                if taken < batch else [])
+                        if nxt:
+                            taken += len(nxt)
+                            deleting.append((worker.submit(blocks.delete_many, nxt), nxt))
                         pins.gc_collected(mhs[-1], len(mhs))
-                    finally:
-                        sizes = deleting.result()  # before the commit, whatever happened
-                    _freed(sizes, mhs, result)
-                    mhs = nxt
+                        mhs = nxt
+                    for done, part in deleting:
+                        _freed(done.result(), part, result)
+                finally:  # every delete ends before the commit (or rollback), whatever happened
+                    wait([done for done, _ in deleting])
 
 
 def _collect_full(blocks: Blockstore, pins: Pinner) -> GCResult:
