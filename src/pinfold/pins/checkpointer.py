@@ -21,18 +21,21 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from .store import after_transactions, connect
+from .store import after_transactions, conn_lock, connect
 
 GAP = 0.05  # seconds from a commit to its checkpoint (so small commits share one)
 HIGH_WATER = 16384  # pages (64 MiB at 4 KiB): the writer checkpoints itself past this
 
 
 class Checkpointer:
-    """Checkpoints ``conn``'s database (the file at ``path``) after ``conn``'s commits, from a
-    daemon thread with its own connection, until :meth:`close`."""
+    """Checkpoints ``conn``'s database (the file at ``path``) after ``conn``'s transactions,
+    from a daemon thread with its own connection, until :meth:`close` (or :meth:`stop`). It
+    keeps no reference to ``conn``: a pin set dropped unclosed still has its connection closed
+    by Python, and its :meth:`stop` (``weakref.finalize``) ends the thread."""
 
     def __init__(self, path: str, conn: sqlite3.Connection, *, durable: bool = True) -> None:
-        self.conn = conn
+        self.key = id(conn)
+        self.lock = conn_lock(conn)  # held while a transaction on conn is open
         self.own = connect(path, durable=durable)
         self.wake = threading.Event()
         self.done = threading.Event()
@@ -44,19 +47,25 @@ class Checkpointer:
         self.thread = threading.Thread(target=self._run, name="pinfold-checkpoint",
                                        daemon=True)
         self.thread.start()
-        after_transactions(conn, self.wake.set)
+        after_transactions(self.key, self.wake.set)
 
     def _run(self) -> None:
-        while True:
-            self.wake.wait()
-            # a writer that goes on (gc between its transactions) begins its next one now;
-            # wait for it, so as not to copy pages while it works
-            if self.done.wait(GAP):
-                return
-            self.wake.clear()
-            if self.conn.in_transaction:
-                continue  # its commit wakes this thread again
-            self.checkpoint()
+        try:
+            while True:
+                self.wake.wait()
+                # a writer that goes on (gc between its transactions) begins its next one
+                # now; wait for it, so as not to copy pages while it works
+                if self.done.wait(GAP):
+                    return
+                self.wake.clear()
+                if self.done.is_set():  # stop() came between the two lines above
+                    return
+                if not self.lock.acquire(blocking=False):
+                    continue  # a transaction is open: its end wakes this thread again
+                self.lock.release()
+                self.checkpoint()
+        finally:
+            self.own.close()
 
     def checkpoint(self) -> tuple[int, int]:
         """A passive checkpoint now: (pages in the WAL, pages copied back), or (-1, -1) where
@@ -76,11 +85,15 @@ class Checkpointer:
         with self.ran:
             return self.ran.wait_for(lambda: self.runs >= runs, timeout)
 
-    def close(self) -> None:
-        """Stop the thread (after the checkpoint it is doing) and close its connection; the
-        writer's own connection, closed last, checkpoints what is left as SQLite always does."""
-        after_transactions(self.conn, None)
+    def stop(self) -> None:
+        """Tell the thread to end (after the checkpoint it is doing); it closes its
+        connection as it ends."""
+        after_transactions(self.key, None)
         self.done.set()
         self.wake.set()
+
+    def close(self) -> None:
+        """Stop the thread and wait for it; the writer's own connection, closed after this,
+        is then the last and checkpoints what is left, as SQLite always does."""
+        self.stop()
         self.thread.join()
-        self.own.close()

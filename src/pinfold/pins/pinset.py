@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -64,6 +65,7 @@ class PinSet(Pinner):
         self.checkpointer: Checkpointer | None = None
         if self.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
             self.checkpointer = Checkpointer(self.path, self.conn, durable=durable)
+            weakref.finalize(self, self.checkpointer.stop)  # a pin set dropped unclosed
 
     def close(self) -> None:
         if self.checkpointer is not None:

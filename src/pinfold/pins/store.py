@@ -242,14 +242,15 @@ def conn_lock(conn: object) -> threading.RLock:
 _commit_hooks: dict[int, Callable[[], None]] = {}
 
 
-def after_transactions(conn: object, hook: Callable[[], None] | None) -> None:
+def after_transactions(key: int, hook: Callable[[], None] | None) -> None:
     """Call ``hook`` (quick: it runs in the committing thread) at the end of each outermost
-    :class:`Transaction` on ``conn``, committed or rolled back; ``None``: no longer."""
+    :class:`Transaction` on the connection whose ``id()`` is ``key``, committed or rolled
+    back; ``None``: no longer."""
     with _conn_locks_guard:
         if hook is None:
-            _commit_hooks.pop(id(conn), None)
+            _commit_hooks.pop(key, None)
         else:
-            _commit_hooks[id(conn)] = hook
+            _commit_hooks[key] = hook
 
 
 class Transaction:
