@@ -131,3 +131,30 @@ def test_a_kill_during_a_checkpoint_leaves_every_committed_pin(tmp_path):
         assert {f"keep{i}" for i in range(kept)} <= names
         assert repo.verify() == []
         repo.close()
+
+
+def test_a_pin_set_dropped_unclosed_stops_its_thread(tmp_path):
+    import gc
+
+    repo = Repo.init(str(tmp_path / "r"))
+    repo.add(_blob(3, 100_000), chunker="size-1024", raw_leaves=True, name="d")
+    thread = repo.pins.checkpointer.thread
+    del repo
+    gc.collect()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    repo = Repo(str(tmp_path / "r"))
+    assert [p.name for p in repo.pins.list()] == ["d"]
+    repo.close()
+
+
+def test_a_close_right_after_a_commit_does_not_hang(tmp_path):
+    """close() racing the thread's wake-up (the stop must not be lost between its wait and
+    its clearing of the wake-up): many opens, one commit each, closed at once."""
+    path = str(tmp_path / "r")
+    Repo.init(path).close()
+    for k in range(30):
+        repo = Repo(path)
+        repo.add(b"x%d" % k, name=f"n{k}")
+        repo.close()
+        assert not repo.pins.checkpointer.thread.is_alive()
