@@ -292,3 +292,32 @@ def test_threads_pinning_through_one_repo_keep_every_pin(tmp_path):
         assert sorted(p.name for p in repo.pins.list()) == sorted(
             f"n{i}" for i in range(0, 16, 2))
         assert repo.verify() == []
+
+
+def test_a_transaction_hook_runs_after_each_transaction_and_only_its_owner_removes_it(tmp_path):
+    from pinfold.pins.store import Transaction, after_transactions, connect
+
+    conn = connect(str(tmp_path / "h.sqlite"))
+    conn.execute("CREATE TABLE t (x)")
+    calls = []
+    mine, other = (lambda: calls.append("mine")), (lambda: calls.append("other"))
+    after_transactions(id(conn), mine)
+    with Transaction(conn) as c:
+        with Transaction(conn) as c2:  # joined: one call, at the outer end
+            c2.execute("INSERT INTO t VALUES (1)")
+        c.execute("INSERT INTO t VALUES (2)")
+    try:
+        with Transaction(conn):
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert calls == ["mine", "mine"]  # committed, then rolled back
+    after_transactions(id(conn), other, remove=True)  # not the hook there: it stays
+    with Transaction(conn):
+        pass
+    assert calls == ["mine"] * 3
+    after_transactions(id(conn), mine, remove=True)
+    with Transaction(conn):
+        pass
+    assert calls == ["mine"] * 3
+    conn.close()

@@ -69,7 +69,9 @@ class Checkpointer:
 
     def checkpoint(self) -> tuple[int, int]:
         """A passive checkpoint now: (pages in the WAL, pages copied back), or (-1, -1) where
-        another connection holds the checkpoint lock (its checkpoint does the work)."""
+        SQLite refused it: mostly because another connection holds the checkpoint lock (its
+        checkpoint does the work); any other error is left to the writers, whose own
+        statements and checkpoint meet it and report it."""
         try:
             (_busy, log, copied), = self.own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error:
@@ -88,7 +90,7 @@ class Checkpointer:
     def stop(self) -> None:
         """Tell the thread to end (after the checkpoint it is doing); it closes its
         connection as it ends."""
-        after_transactions(self.key, None)
+        after_transactions(self.key, self.wake.set, remove=True)
         self.done.set()
         self.wake.set()
 

@@ -242,15 +242,16 @@ def conn_lock(conn: object) -> threading.RLock:
 _commit_hooks: dict[int, Callable[[], None]] = {}
 
 
-def after_transactions(key: int, hook: Callable[[], None] | None) -> None:
+def after_transactions(key: int, hook: Callable[[], None], *, remove: bool = False) -> None:
     """Call ``hook`` (quick: it runs in the committing thread) at the end of each outermost
     :class:`Transaction` on the connection whose ``id()`` is ``key``, committed or rolled
-    back; ``None``: no longer."""
+    back; ``remove``: no longer (only if ``hook`` is still the one there: a connection made
+    later may have been given the same ``id()`` and a hook of its own)."""
     with _conn_locks_guard:
-        if hook is None:
-            _commit_hooks.pop(key, None)
-        else:
+        if not remove:
             _commit_hooks[key] = hook
+        elif _commit_hooks.get(key) == hook:
+            del _commit_hooks[key]
 
 
 class Transaction:
