@@ -118,3 +118,36 @@ def test_a_dead_writers_temporaries_go_at_the_first_write_or_delete_not_at_open(
         assert store.delete_many([raw_cid(b"absent").multihash]) == {}
     assert not stale.exists() and live.exists()
     store.close()
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_delete_many_reports_known_sizes_without_measuring(tmp_path, monkeypatch, parallel):
+    """Sizes the caller knows (gc: recorded in the pin set) are reported as given, with no
+    stat; a block given a size but not stored is not reported; the rest are measured."""
+    from pinfold.blockstore import FlatFSBlockstore, flatfs
+
+    monkeypatch.setattr(flatfs, "_PARALLEL_MIN", 16 if parallel else 10_000)
+    monkeypatch.setattr(flatfs, "DELETE_WORKERS", 4)
+    store = FlatFSBlockstore(tmp_path / "b", fsync=False)
+    try:
+        blocks = _many_blocks(300)
+        store.put_many(blocks)
+        absent = raw_cid(b"never stored").multihash
+        known = {b.cid.multihash: 7000 + i for i, b in enumerate(blocks[:200])}
+        known[absent] = 5
+        stats = []
+        real_stat = os.stat
+
+        def counted_stat(*a, **k):
+            stats.append(a)
+            return real_stat(*a, **k)
+
+        monkeypatch.setattr(flatfs.os, "stat", counted_stat)
+        sizes = store.delete_many([b.cid.multihash for b in blocks] + [absent], known)
+        monkeypatch.undo()
+        assert sizes == {**{mh: s for mh, s in known.items() if mh != absent},
+                         **{b.cid.multihash: len(b.data) for b in blocks[200:]}}
+        assert len(stats) == 100
+        assert list(store.keys()) == []
+    finally:
+        store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pinfold import CID, Entry
+from pinfold.blockstore import LMDBBlockstore
 from pinfold.repo import Repo
 from tests.repo.helpers import CHUNK, KINDS, OPTS, SAME, blob, dag_blocks, stored, two_dirs
 
@@ -147,10 +148,30 @@ def test_gc_in_chunks_skips_pending_blocks_and_they_are_listed_again(make_repo, 
     loose = [repo.block_put(b"loose block %d" % i) for i in range(12)]
     kept = repo.block_put(b"kept block", pin=True)
     with repo.pins.lease() as lease:
-        lease.record([(c, []) for c in loose[::2]])  # an import in progress writes them again
+        lease.record([(c, [], None) for c in loose[::2]])  # an import in progress writes them again
         freed = repo.pins.gc(batch=4, chunk=3)
         assert set(freed.freed) == {c.multihash for c in loose[1::2]}
         assert all(repo.has(c) for c in loose[::2])
     # the import ended without pinning them: collectable again
     assert set(repo.gc().freed) == {c.multihash for c in loose[::2]}
     assert repo.has(kept) and repo.verify() == []
+
+
+def test_gc_reports_the_sizes_its_writers_recorded(repo):
+    """Each block's size is recorded with it (refs.size), and gc reports what it frees from
+    those sizes: a size changed behind its back is what comes out, so no block was measured
+    again (on fs, that saves a stat per file). A block whose size is not known is measured."""
+    loose = repo.add(blob("sized", 3 * CHUNK), pin=False, **OPTS).root
+    mhs = sorted(dag_blocks(repo, loose))
+    conn = repo.pins.conn
+    rows = dict(conn.execute("SELECT mh, size FROM refs"))
+    assert {mh: rows[mh] for mh in mhs} == {mh: repo.blocks.size_of(mh) for mh in mhs}
+    conn.execute("UPDATE refs SET size = 123456 WHERE mh = ?", (mhs[0],))
+    conn.execute("UPDATE refs SET size = NULL WHERE mh = ?", (mhs[1],))
+    true_sizes = {mh: repo.blocks.size_of(mh) for mh in mhs}
+    result = repo.gc()
+    assert sorted(result.freed) == mhs
+    # (LMDB reads each value's length as it deletes it, so it measures at no cost)
+    given = 123456 if not isinstance(repo.blocks, LMDBBlockstore) else true_sizes[mhs[0]]
+    assert result.bytes == sum(true_sizes.values()) - true_sizes[mhs[0]] + given
+    assert stored(repo) == set()

@@ -31,7 +31,7 @@ lease = pins.lease()
 data = b"written by a writer that dies"
 from pinfold.cid import get_hash
 cid = CID.v1("raw", get_hash("sha2-256").multihash(data))
-lease.record([(cid, [])])
+lease.record([(cid, [], None)])
 from pinfold.block import Block
 blocks.put(Block(cid, data))
 print(cid, flush=True)
@@ -89,7 +89,7 @@ def test_leases_of_a_live_writer_are_left_alone(postgres_server, tmp_path, schem
     b = open_pins(postgres_server, tmp_path, schema, grace=0)
     try:
         lease = a.lease()
-        lease.record([(raw_cid(b"pending"), [])])
+        lease.record([(raw_cid(b"pending"), [], None)])
         assert b.reap_leases() == 0
         assert b.pending_keys() == {raw_cid(b"pending").multihash}
         lease.close()
@@ -170,3 +170,24 @@ def test_no_password_in_repr_or_errors(postgres_server, tmp_path, schema):
     with pytest.raises(PgPinSetError, match="schema"):
         PgPinSet(postgres_server.dsn(), FlatFSBlockstore(tmp_path / "b", fsync=False),
                  schema="Bad; DROP")
+
+
+def test_a_schema_from_before_block_sizes_gets_them(postgres_server, tmp_path, schema):
+    """A schema made before ``refs.size`` gets the column when opened; a writer's sizes are
+    then recorded and handed to gc with its candidates (unknown ones as None)."""
+    pins = open_pins(postgres_server, tmp_path, schema)
+    try:
+        with pins.transaction():
+            pins.conn.execute("ALTER TABLE refs DROP COLUMN size")
+    finally:
+        pins.close()
+    pins = open_pins(postgres_server, tmp_path, schema)
+    try:
+        sized, unsized = raw_cid(b"sized"), raw_cid(b"unsized")
+        with pins.lease() as lease:
+            lease.record([(sized, [], 5), (unsized, [], None)])
+        with pins.transaction():
+            assert sorted(pins.gc_candidates(None, 10)) == sorted(
+                [(sized.multihash, 5), (unsized.multihash, None)])
+    finally:
+        pins.close()

@@ -93,14 +93,10 @@ def test_a_version_3_pin_set_gets_numbered_refs_rows(tmp_path):
         prc INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID""")
     conn.execute("INSERT INTO refs SELECT mh, cid, rc, dc, links, prc FROM refs_v4")
     conn.execute("DROP TABLE refs_v4")
-    conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
-    conn.commit()
-    conn.close()
+    _mark_version(conn, 3)
     with Repo(path) as repo:
         conn = repo.pins.conn
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (
-            str(SCHEMA_VERSION),)
-        assert "id" in {r[1] for r in conn.execute("PRAGMA table_info(refs)")}
+        _assert_current(conn, "id")
         assert conn.execute("SELECT mh, cid, rc, dc, links, prc FROM refs ORDER BY mh"
                             ).fetchall() == before
         assert repo.verify() == [] and repo.pins.check_counts() == []
@@ -321,3 +317,43 @@ def test_a_transaction_hook_runs_after_each_transaction_and_only_its_owner_remov
         pass
     assert calls == ["mine"] * 3
     conn.close()
+
+
+def test_a_version_5_pin_set_gets_block_sizes(tmp_path):
+    """Version 5's ``refs`` had no sizes: opening it adds the column (the old rows' sizes
+    unknown, so gc measures those blocks); blocks written from then on have their sizes
+    recorded, and gc reports both right."""
+    path = tmp_path / "repo"
+    with Repo.init(path, backend="fs", fsync=False) as repo:
+        old = repo.add(b"written by version 5", pin=False).root
+        old_size = repo.blocks.size_of(old.multihash)
+    conn = sqlite3.connect(path / "pins.sqlite")
+    conn.execute("ALTER TABLE refs DROP COLUMN size")
+    _mark_version(conn, 5)
+    with Repo(path) as repo:
+        conn = repo.pins.conn
+        _assert_current(conn, "size")
+        assert conn.execute("SELECT size FROM refs WHERE mh = ?",
+                            (old.multihash,)).fetchone() == (None,)
+        new = repo.add(b"written by version 6", pin=False).root
+        new_size = repo.blocks.size_of(new.multihash)
+        assert conn.execute("SELECT size FROM refs WHERE mh = ?", (new.multihash,)
+                            ).fetchone() == (new_size,)
+        result = repo.gc()
+        assert sorted(result.freed) == sorted([old.multihash, new.multihash])
+        assert result.bytes == old_size + new_size
+        assert repo.verify() == []
+
+
+def _mark_version(conn: sqlite3.Connection, version: int) -> None:
+    """Say the database (made old by the caller's statements) is at ``version``; close it."""
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(version),))
+    conn.commit()
+    conn.close()
+
+
+def _assert_current(conn: sqlite3.Connection, refs_column: str) -> None:
+    """The database was brought to this version, with the ``refs`` column it was missing."""
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (
+        str(SCHEMA_VERSION),)
+    assert refs_column in {r[1] for r in conn.execute("PRAGMA table_info(refs)")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ..block import Block
@@ -72,8 +72,11 @@ class Blockstore(Protocol):
     def delete(self, cid: CID) -> bool:
         """Delete a block; ``True`` if it was there."""
 
-    def delete_many(self, mhs: list[bytes]) -> dict[bytes, int]:
-        """Delete blocks by multihash; the sizes of those that were there (what gc frees)."""
+    def delete_many(self, mhs: list[bytes],
+                    sizes: Mapping[bytes, int] | None = None) -> dict[bytes, int]:
+        """Delete blocks by multihash; the sizes of those that were there (what gc frees).
+        ``sizes``: what the caller knows of some of the blocks' sizes (the pin set recorded
+        them), which a store may report instead of measuring each block."""
 
     def keys(self) -> Iterator[bytes]:
         """Every stored multihash (a full gc and ``repo verify`` walk them)."""
@@ -140,11 +143,15 @@ class BaseBlockstore:
     def size_of(self, mh: bytes) -> int | None:
         return self._size(mh)
 
-    def delete_many(self, mhs: list[bytes]) -> dict[bytes, int]:
+    def delete_many(self, mhs: list[bytes],
+                    sizes: Mapping[bytes, int] | None = None) -> dict[bytes, int]:
         """Delete blocks by multihash; return the sizes of those that were there."""
         out = {}
+        known = sizes or {}
         for mh in mhs:
-            size = self._size(mh)
+            size = known.get(mh)
+            if size is None:
+                size = self._size(mh)
             if size is not None and self._delete(mh):
                 out[mh] = size
         return out

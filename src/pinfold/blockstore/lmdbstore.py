@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import lmdb
 
@@ -93,7 +93,8 @@ class LMDBBlockstore(BaseBlockstore):
                 return txn.delete(mh)
         return self._retry(run)
 
-    def delete_many(self, mhs: list[bytes]) -> dict[bytes, int]:
+    def delete_many(self, mhs: list[bytes],
+                    sizes: Mapping[bytes, int] | None = None) -> dict[bytes, int]:
         """One write transaction for the whole batch, through one cursor in key order (one
         lookup per block, and LMDB looks on the cursor's current page first)."""
         ordered = sorted(mhs)

@@ -43,7 +43,7 @@ import base64
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
@@ -306,7 +306,8 @@ class S3Blockstore(BaseBlockstore):
     def _delete(self, mh: bytes) -> bool:
         return bool(self.delete_many([mh]))
 
-    def delete_many(self, mhs: list[bytes]) -> dict[bytes, int]:
+    def delete_many(self, mhs: list[bytes],
+                    sizes: Mapping[bytes, int] | None = None) -> dict[bytes, int]:
         """Delete blocks; return the sizes of those that were there.
 
         S3's DeleteObjects does not say which keys existed, so the batch is sized first by

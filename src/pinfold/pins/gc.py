@@ -38,25 +38,31 @@ def collect(blocks: Blockstore, pins: Pinner, *, full: bool = False, batch: int 
     with ThreadPoolExecutor(1, thread_name_prefix="pinfold-gc") as worker:
         while True:
             with pins.transaction():
-                mhs = pins.gc_candidates(None, chunk)
+                mhs, sizes = _split(pins.gc_candidates(None, chunk))
                 if not mhs:
                     pins.gc_tidy()
                     return result
                 taken = len(mhs)
-                deleting = [(worker.submit(blocks.delete_many, mhs), mhs)]
+                deleting = [(worker.submit(blocks.delete_many, mhs, sizes), mhs)]
                 try:
                     while mhs:
-                        nxt = (pins.gc_candidates(mhs[-1], min(chunk, batch - taken))
-                               if taken < batch else [])
+                        nxt, sizes = (_split(pins.gc_candidates(mhs[-1], min(chunk, batch - taken)))
+                                      if taken < batch else ([], {}))
                         if nxt:
                             taken += len(nxt)
-                            deleting.append((worker.submit(blocks.delete_many, nxt), nxt))
+                            deleting.append((worker.submit(blocks.delete_many, nxt, sizes), nxt))
                         pins.gc_collected(mhs[-1], len(mhs))
                         mhs = nxt
                     for done, part in deleting:
                         _freed(done.result(), part, result)
                 finally:  # every delete ends before the commit (or rollback), whatever happened
                     wait([done for done, _ in deleting])
+
+
+def _split(candidates: list[tuple[bytes, int | None]]) -> tuple[list[bytes], dict[bytes, int]]:
+    """Candidates as the multihashes to delete and the sizes the pin set knows of them."""
+    return ([mh for mh, _ in candidates],
+            {mh: size for mh, size in candidates if size is not None})
 
 
 def _collect_full(blocks: Blockstore, pins: Pinner) -> GCResult:

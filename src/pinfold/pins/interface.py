@@ -120,11 +120,12 @@ class Lease(ABC):
     mhs: set[bytes]
 
     @abstractmethod
-    def record(self, items: Iterable[tuple[CID, Sequence[CID] | None]]) -> None:
-        """Mark blocks ``(cid, links)`` as pending under this lease and remember their CIDs and
-        links (``None``: not known), in one committed transaction, before the caller writes
-        their bytes. A block known already keeps the CID it was first met as; its links are
-        filled in if they were not known. Idempotent. Atomic: all of the items or none."""
+    def record(self, items: Iterable[tuple[CID, Sequence[CID] | None, int | None]]) -> None:
+        """Mark blocks ``(cid, links, size)`` as pending under this lease and remember their
+        CIDs, links and sizes in bytes (``None``: not known), in one committed transaction,
+        before the caller writes their bytes. A block known already keeps the CID it was first
+        met as; its links and size are filled in if they were not known (gc hands the sizes to
+        :meth:`Blockstore.delete_many`). Idempotent. Atomic: all of the items or none."""
 
     @abstractmethod
     def close(self) -> None:
@@ -337,11 +338,13 @@ class Pinner(ABC):
 
     # -- what gc uses (pinfold.pins.gc); each call inside a transaction() ------------------
     @abstractmethod
-    def gc_candidates(self, after: bytes | None, limit: int) -> list[bytes]:
-        """The next blocks gc may delete, in multihash order, after ``after`` (``None``: from
-        the start), at most ``limit``: on the unreferenced list, both counts zero (a drifted
-        count keeps a block), not pending. Until the transaction ends, nothing can make them
-        kept or pending (see the module text)."""
+    def gc_candidates(self, after: bytes | None, limit: int
+                      ) -> list[tuple[bytes, int | None]]:
+        """The next blocks gc may delete, ``(multihash, size)`` in multihash order (``size``:
+        as recorded, ``None`` if not known), after ``after`` (``None``: from the start), at
+        most ``limit``: on the unreferenced list, both counts zero (a drifted count keeps a
+        block), not pending. Until the transaction ends, nothing can make them kept or pending
+        (see the module text)."""
 
     @abstractmethod
     def gc_collected(self, last: bytes, count: int) -> None:

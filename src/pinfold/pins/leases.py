@@ -29,7 +29,7 @@ class SQLiteLease(Lease):
         self.mhs: set[bytes] = set()
         self.closed = False
 
-    def record(self, items: Iterable[tuple[CID, Sequence[CID] | None]]) -> None:
+    def record(self, items: Iterable[tuple[CID, Sequence[CID] | None, int | None]]) -> None:
         self.leases.record(self, list(items))
 
     def close(self) -> None:
@@ -57,22 +57,26 @@ class Leases:
         return int(cur.lastrowid)  # type: ignore[arg-type]
 
     def record(self, lease: SQLiteLease,
-               items: list[tuple[CID, Sequence[CID] | None]]) -> None:
+               items: list[tuple[CID, Sequence[CID] | None, int | None]]) -> None:
         with Transaction(self.conn) as c:
             if lease.id is None:
                 lease.id = self._insert(c)
             c.executemany(
                 "INSERT OR IGNORE INTO pending(mh, lease) VALUES (?, ?)",
-                [(cid.multihash, lease.id) for cid, _ in items],
+                [(cid.multihash, lease.id) for cid, _, _ in items],
             )
-            # a row known from earlier keeps its counts and gets the links if it lacked them
+            # a row known from earlier keeps its counts and gets the links and the size if it
+            # lacked them
             c.executemany(
-                "INSERT INTO refs(mh, cid, links) VALUES (?, ?, ?) ON CONFLICT(mh) DO UPDATE"
-                " SET links = excluded.links WHERE refs.links IS NULL",
-                [(cid.multihash, cid.bytes, pack(links) if links is not None else None)
-                 for cid, links in items],
+                "INSERT INTO refs(mh, cid, links, size) VALUES (?, ?, ?, ?) ON CONFLICT(mh)"
+                " DO UPDATE SET links = COALESCE(refs.links, excluded.links),"
+                " size = COALESCE(refs.size, excluded.size)"
+                " WHERE (refs.links IS NULL AND excluded.links IS NOT NULL)"
+                " OR (refs.size IS NULL AND excluded.size IS NOT NULL)",
+                [(cid.multihash, cid.bytes, pack(links) if links is not None else None, size)
+                 for cid, links, size in items],
             )
-        lease.mhs.update(cid.multihash for cid, _ in items)
+        lease.mhs.update(cid.multihash for cid, _, _ in items)
 
     def end(self, lease: SQLiteLease) -> None:
         if lease.id is None:

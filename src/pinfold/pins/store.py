@@ -24,7 +24,8 @@ from .sqlquery import regexp_function
 # 3: pins.network ('public'/'private'), refs.prc (references from public pins; issue 15)
 # 4: refs.id (rows in the order they were made; was a table keyed by mh)
 # 5: one metadata index (pin_meta_value) and one name index (pins_name_nocase); time-ordered ids
-SCHEMA_VERSION = 5
+# 6: refs.size (the block's bytes, as its writer recorded them; NULL: not known)
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -99,6 +100,8 @@ CREATE INDEX IF NOT EXISTS pin_groups_grp ON pin_groups(grp, pin);
 -- links: the block's child CIDs, packed (NULL: not known yet). cid: the block's CID as met.
 -- prc: the part of rc that public pins make: public recursive pins on the block + parents
 -- with prc > 0 linking to it (so prc <= rc; a block is public while prc > 0)
+-- size: the block's length in bytes as its writer recorded it (NULL: not known, e.g. a row
+-- from before version 6 or one a pin made): gc reports what it frees without a stat per file
 -- id: the row's place, in the order rows were made (an import or a pin records a DAG's blocks
 -- together), so that the rows an unpin or a gc rewrites share pages, not one page each at
 -- random places in a table keyed by hashes; mh is looked up through its unique index
@@ -109,7 +112,8 @@ CREATE TABLE IF NOT EXISTS refs (
     rc INTEGER NOT NULL DEFAULT 0,
     dc INTEGER NOT NULL DEFAULT 0,
     links BLOB,
-    prc INTEGER NOT NULL DEFAULT 0
+    prc INTEGER NOT NULL DEFAULT 0,
+    size INTEGER
 );
 -- (no index on rc: nearly every row is live, so one would only double the pages that a pin or
 -- an unpin rewrites, at random places, and its cost grew with the repo; dropped from old repos)
@@ -183,6 +187,9 @@ def init_schema(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE refs SET prc = rc WHERE rc > 0")  # all references public
         if columns and "id" not in {r[1] for r in conn.execute("PRAGMA table_info(refs)")}:
             _number_refs(conn)  # versions 1-3
+        refs_columns = {r[1] for r in conn.execute("PRAGMA table_info(refs)")}
+        if refs_columns and "size" not in refs_columns:  # versions 1-5
+            conn.execute("ALTER TABLE refs ADD COLUMN size INTEGER")
         for stmt in _statements(SCHEMA):
             conn.execute(stmt)
         conn.execute(

@@ -59,7 +59,7 @@ def migrate(src: Any, dest: Any, *,
                 except BlockNotFoundError:
                     continue  # deleted (by a gc of the source) since it was listed
                 links = links_of(cid, data)
-                items.append((cid, links))
+                items.append((cid, links, len(data)))
                 if dest.blocks.has(cid):
                     result.blocks_present += 1
                 else:

@@ -175,6 +175,6 @@ class BlockWriter:
     def _store(self, batch: list[Block]) -> None:
         assert self.lease is not None, "use BlockWriter in a with statement"
         # recorded (committed) before the bytes are written
-        self.lease.record([(b.cid, b.links if b.links is not None else links_of(b.cid, b.data))
-                           for b in batch])
+        self.lease.record([(b.cid, b.links if b.links is not None else links_of(b.cid, b.data),
+                            len(b.data)) for b in batch])
         self.blocks.put_many(batch)

@@ -29,17 +29,19 @@ class PgLeases(Leases):
         return SQLiteLease(self, int(row[0]))
 
     def record(self, lease: SQLiteLease,
-               items: list[tuple[CID, Sequence[CID] | None]]) -> None:
-        rows = sorted({cid.multihash: (cid, links) for cid, links in items}.items())
+               items: list[tuple[CID, Sequence[CID] | None, int | None]]) -> None:
+        rows = sorted({cid.multihash: (cid, links, size) for cid, links, size in items}.items())
         with Transaction(self.conn, shared=True) as c:
             c.executemany("INSERT INTO pending(mh, lease) VALUES (?, ?) ON CONFLICT DO NOTHING",
                           [(mh, lease.id) for mh, _ in rows])
             c.executemany(
-                "INSERT INTO refs(mh, cid, links) VALUES (?, ?, ?) ON CONFLICT (mh) DO UPDATE"
-                " SET links = excluded.links WHERE refs.links IS NULL"
-                " AND excluded.links IS NOT NULL",
-                [(mh, cid.bytes, pack(links) if links is not None else None)
-                 for mh, (cid, links) in rows])
+                "INSERT INTO refs(mh, cid, links, size) VALUES (?, ?, ?, ?) ON CONFLICT (mh)"
+                " DO UPDATE SET links = COALESCE(refs.links, excluded.links),"
+                " size = COALESCE(refs.size, excluded.size)"
+                " WHERE (refs.links IS NULL AND excluded.links IS NOT NULL)"
+                " OR (refs.size IS NULL AND excluded.size IS NOT NULL)",
+                [(mh, cid.bytes, pack(links) if links is not None else None, size)
+                 for mh, (cid, links, size) in rows])
         lease.mhs.update(mh for mh, _ in rows)
 
     def end(self, lease: SQLiteLease) -> None:

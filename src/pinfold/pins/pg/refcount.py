@@ -20,9 +20,9 @@ class PgRefCounts(RefCounts):
     row_key = "mh"  # a heap table: rows lie where they were written whatever the key
 
     def candidates(self, c: Connection, after: bytes | None,  # type: ignore[override]
-                   limit: int) -> list[bytes]:
-        return [bytes(r[0]) for r in c.execute(
-            f"""SELECT u.mh FROM unreferenced u LEFT JOIN refs r ON r.mh = u.mh
+                   limit: int) -> list[tuple[bytes, int | None]]:
+        return [(bytes(r[0]), r[1]) for r in c.execute(
+            f"""SELECT u.mh, r.size FROM unreferenced u LEFT JOIN refs r ON r.mh = u.mh
                WHERE u.mh > ? AND {_RIPE}
                AND COALESCE(r.rc, 0) = 0 AND COALESCE(r.dc, 0) = 0
                AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.mh = u.mh)

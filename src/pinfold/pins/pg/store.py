@@ -46,7 +46,7 @@ from ..store import conn_lock, end_savepoint
 LOCK_SPACE = 0x70696E66  # "pinf": the pin sets' write locks, (LOCK_SPACE, schema key)
 DEFAULT_SCHEMA = "pinfold"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: refs.size
 
 # keepalives so that the server notices a vanished client (and drops its writer lock) in
 # about 30 + 3 * 10 s, and the client notices a vanished server as fast
@@ -102,7 +102,8 @@ SCHEMA = [
         rc BIGINT NOT NULL DEFAULT 0,
         dc BIGINT NOT NULL DEFAULT 0,
         links BYTEA,
-        prc BIGINT NOT NULL DEFAULT 0)  -- references from public pins (issue 15, branch access)
+        prc BIGINT NOT NULL DEFAULT 0,  -- references from public pins (issue 15, branch access)
+        size BIGINT)  -- the block's length as its writer recorded it (NULL: not known)
     """,
     # since: when gc may delete the block ('-infinity': at once; a reaped lease's blocks:
     # after the grace period, see pinset.py)
@@ -299,6 +300,12 @@ def init_schema(conn: Connection) -> bool:
         conn.execute(f"SET LOCAL search_path TO {conn.schema}")
         for stmt in SCHEMA:
             conn.execute(stmt)
+        # a schema made before sizes were recorded (looked up first: ALTER TABLE would take
+        # the table's exclusive lock on every open, beside other hosts' work)
+        if not conn.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = ?"
+                " AND table_name = 'refs' AND column_name = 'size'", (conn.schema,)).fetchone():
+            conn.execute("ALTER TABLE refs ADD COLUMN size BIGINT")
         conn.execute(
             "INSERT INTO meta(key, value) VALUES ('schema', ?) ON CONFLICT(key)"
             " DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
