@@ -119,7 +119,7 @@ def store_blocks(repo: Repo, n: int, batch: int) -> float:
     with repo.pins.lease() as lease:
         for lo in range(0, n, batch):
             blocks = [block_for(k) for k in range(lo, min(lo + batch, n))]
-            lease.record((b.cid, []) for b in blocks)
+            lease.record((b.cid, [], len(b.data)) for b in blocks)
             repo.blocks.put_many(blocks)
     return time.perf_counter() - start
 

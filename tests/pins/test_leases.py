@@ -63,7 +63,7 @@ def test_a_lease_row_is_written_with_its_first_record(tmp_path):
     lease = repo.pins.lease()
     assert count() == 0  # a lease that holds nothing writes nothing
     cid = repo.dag_put({"a": 1})
-    lease.record([(cid, [], None)])
+    lease.record([(cid, [])])  # (no size: an item as before sizes were recorded)
     assert count() == 1
     lease.close()
     assert count() == 0

@@ -120,11 +120,13 @@ class Lease(ABC):
     mhs: set[bytes]
 
     @abstractmethod
-    def record(self, items: Iterable[tuple[CID, Sequence[CID] | None, int | None]]) -> None:
+    def record(self, items: Iterable[tuple[CID, Sequence[CID] | None, int | None]
+                                     | tuple[CID, Sequence[CID] | None]]) -> None:
         """Mark blocks ``(cid, links, size)`` as pending under this lease and remember their
-        CIDs, links and sizes in bytes (``None``: not known), in one committed transaction,
-        before the caller writes their bytes. A block known already keeps the CID it was first
-        met as; its links and size are filled in if they were not known (gc hands the sizes to
+        CIDs, links and sizes in bytes (``None``: not known; a ``(cid, links)`` item, as before
+        sizes were recorded, leaves the size unknown), in one committed transaction, before
+        the caller writes their bytes. A block known already keeps the CID it was first met
+        as; its links and size are filled in if they were not known (gc hands the sizes to
         :meth:`Blockstore.delete_many`). Idempotent. Atomic: all of the items or none."""
 
     @abstractmethod

@@ -29,8 +29,9 @@ class SQLiteLease(Lease):
         self.mhs: set[bytes] = set()
         self.closed = False
 
-    def record(self, items: Iterable[tuple[CID, Sequence[CID] | None, int | None]]) -> None:
-        self.leases.record(self, list(items))
+    def record(self, items: Iterable[tuple[CID, Sequence[CID] | None, int | None]
+                                     | tuple[CID, Sequence[CID] | None]]) -> None:
+        self.leases.record(self, [item if len(item) == 3 else (*item, None) for item in items])
 
     def close(self) -> None:
         if not self.closed:
