@@ -18,6 +18,15 @@ from ..process import process_alive, process_start
 from .interface import Lease
 from .store import Transaction
 
+# a row known from earlier keeps its counts and gets the links and the size if it lacked them
+# (the same statement in SQLite and PostgreSQL)
+RECORD_REFS = (
+    "INSERT INTO refs(mh, cid, links, size) VALUES (?, ?, ?, ?) ON CONFLICT (mh)"
+    " DO UPDATE SET links = COALESCE(refs.links, excluded.links),"
+    " size = COALESCE(refs.size, excluded.size)"
+    " WHERE (refs.links IS NULL AND excluded.links IS NOT NULL)"
+    " OR (refs.size IS NULL AND excluded.size IS NOT NULL)")
+
 
 class SQLiteLease(Lease):
     """A lease; its ``leases`` row is written with its first record (a lease that records
@@ -66,14 +75,8 @@ class Leases:
                 "INSERT OR IGNORE INTO pending(mh, lease) VALUES (?, ?)",
                 [(cid.multihash, lease.id) for cid, _, _ in items],
             )
-            # a row known from earlier keeps its counts and gets the links and the size if it
-            # lacked them
             c.executemany(
-                "INSERT INTO refs(mh, cid, links, size) VALUES (?, ?, ?, ?) ON CONFLICT(mh)"
-                " DO UPDATE SET links = COALESCE(refs.links, excluded.links),"
-                " size = COALESCE(refs.size, excluded.size)"
-                " WHERE (refs.links IS NULL AND excluded.links IS NOT NULL)"
-                " OR (refs.size IS NULL AND excluded.size IS NOT NULL)",
+                RECORD_REFS,
                 [(cid.multihash, cid.bytes, pack(links) if links is not None else None, size)
                  for cid, links, size in items],
             )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ...cid import CID
 from ...codecs.links import pack
-from ..leases import Leases, SQLiteLease
+from ..leases import RECORD_REFS, Leases, SQLiteLease
 from .store import Connection, Transaction, live_writers, place
 
 
@@ -35,11 +35,7 @@ class PgLeases(Leases):
             c.executemany("INSERT INTO pending(mh, lease) VALUES (?, ?) ON CONFLICT DO NOTHING",
                           [(mh, lease.id) for mh, _ in rows])
             c.executemany(
-                "INSERT INTO refs(mh, cid, links, size) VALUES (?, ?, ?, ?) ON CONFLICT (mh)"
-                " DO UPDATE SET links = COALESCE(refs.links, excluded.links),"
-                " size = COALESCE(refs.size, excluded.size)"
-                " WHERE (refs.links IS NULL AND excluded.links IS NOT NULL)"
-                " OR (refs.size IS NULL AND excluded.size IS NOT NULL)",
+                RECORD_REFS,
                 [(mh, cid.bytes, pack(links) if links is not None else None, size)
                  for mh, (cid, links, size) in rows])
         lease.mhs.update(mh for mh, _ in rows)
