@@ -187,7 +187,7 @@ def test_a_schema_from_before_block_sizes_gets_them(postgres_server, tmp_path, s
         with pins.lease() as lease:
             lease.record([(sized, [], 5), (unsized, [])])  # (the second: no size given)
         with pins.transaction():
-            assert sorted(pins.gc_candidates(None, 10)) == sorted(
+            assert sorted(pins.gc_candidates(10)) == sorted(
                 [(sized.multihash, 5), (unsized.multihash, None)])
     finally:
         pins.close()

@@ -39,7 +39,7 @@ def collect(blocks: Blockstore, pins: Pinner, *, full: bool = False, batch: int 
     with ThreadPoolExecutor(1, thread_name_prefix="pinfold-gc") as worker:
         while True:
             with pins.transaction():
-                mhs, sizes = _split(pins.gc_candidates(None, batch))
+                mhs, sizes = _split(pins.gc_candidates(batch))
                 if not mhs:
                     pins.gc_tidy()
                     return result

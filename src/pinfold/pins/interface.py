@@ -340,13 +340,11 @@ class Pinner(ABC):
 
     # -- what gc uses (pinfold.pins.gc); each call inside a transaction() ------------------
     @abstractmethod
-    def gc_candidates(self, after: bytes | None, limit: int
-                      ) -> list[tuple[bytes, int | None]]:
-        """The next blocks gc may delete, ``(multihash, size)`` in multihash order (``size``:
-        as recorded, ``None`` if not known), after ``after`` (``None``: from the start), at
-        most ``limit``: on the unreferenced list, both counts zero (a drifted count keeps a
-        block), not pending. Until the transaction ends, nothing can make them kept or pending
-        (see the module text)."""
+    def gc_candidates(self, limit: int) -> list[tuple[bytes, int | None]]:
+        """The first ``limit`` blocks gc may delete, ``(multihash, size)`` in multihash order
+        (``size``: as recorded, ``None`` if not known): on the unreferenced list, both counts
+        zero (a drifted count keeps a block), not pending. Until the transaction ends, nothing
+        can make them kept or pending (see the module text)."""
 
     @abstractmethod
     def gc_collected(self, last: bytes, count: int) -> None:

@@ -416,9 +416,8 @@ class PinSet(Pinner):
         """:func:`pinfold.pins.gc.collect` over this pin set and its blockstore."""
         return collect(self.blocks, self, full=full, batch=batch, chunk=chunk)
 
-    def gc_candidates(self, after: bytes | None, limit: int
-                      ) -> list[tuple[bytes, int | None]]:
-        return self.refs.candidates(self.conn, after, limit)
+    def gc_candidates(self, limit: int) -> list[tuple[bytes, int | None]]:
+        return self.refs.candidates(self.conn, limit)
 
     def gc_collected(self, last: bytes, count: int) -> None:
         self.refs.collected(self.conn, last, count)

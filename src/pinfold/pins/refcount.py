@@ -281,20 +281,18 @@ class RefCounts:
 
     # -- garbage collection ---------------------------------------------------------------
     @staticmethod
-    def candidates(c: sqlite3.Connection, after: bytes | None, limit: int
-                   ) -> list[tuple[bytes, int | None]]:
-        """The next blocks gc may delete, ``(mh, size)`` in key order: listed as unreferenced,
-        both counts zero (a drifted count keeps a block), not pending."""
+    def candidates(c: sqlite3.Connection, limit: int) -> list[tuple[bytes, int | None]]:
+        """The first ``limit`` blocks gc may delete, ``(mh, size)`` in key order: listed as
+        unreferenced, both counts zero (a drifted count keeps a block), not pending."""
         # (a listed block nearly always has its zero row: looked up in the small index of
         # zero rows first, not through the hash index; the row itself gives the size)
         return c.execute(
             """SELECT u.mh, z.size FROM unreferenced u
                LEFT JOIN refs z INDEXED BY refs_zero
                     ON z.mh = u.mh AND z.rc = 0 AND z.dc = 0
-               WHERE u.mh > ?
-               AND (z.mh IS NOT NULL OR NOT EXISTS (SELECT 1 FROM refs r WHERE r.mh = u.mh))
+               WHERE (z.mh IS NOT NULL OR NOT EXISTS (SELECT 1 FROM refs r WHERE r.mh = u.mh))
                AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.mh = u.mh)
-               ORDER BY u.mh LIMIT ?""", (after or b"", limit)).fetchall()
+               ORDER BY u.mh LIMIT ?""", (limit,)).fetchall()
 
     @staticmethod
     def collected(c: sqlite3.Connection, last: bytes, count: int) -> None:

@@ -19,14 +19,14 @@ class PgRefCounts(RefCounts):
     grace: float = 0.0  # seconds (set by the pin set)
     row_key = "mh"  # a heap table: rows lie where they were written whatever the key
 
-    def candidates(self, c: Connection, after: bytes | None,  # type: ignore[override]
+    def candidates(self, c: Connection,  # type: ignore[override]
                    limit: int) -> list[tuple[bytes, int | None]]:
         return [(bytes(r[0]), r[1]) for r in c.execute(
             f"""SELECT u.mh, r.size FROM unreferenced u LEFT JOIN refs r ON r.mh = u.mh
-               WHERE u.mh > ? AND {_RIPE}
+               WHERE {_RIPE}
                AND COALESCE(r.rc, 0) = 0 AND COALESCE(r.dc, 0) = 0
                AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.mh = u.mh)
-               ORDER BY u.mh LIMIT ?""", (after or b"", self.grace, limit))]
+               ORDER BY u.mh LIMIT ?""", (self.grace, limit))]
 
     def collected(self, c: Connection, last: bytes, count: int) -> None:  # type: ignore[override]
         c.execute(
