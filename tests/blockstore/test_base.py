@@ -153,10 +153,7 @@ def test_many_blocks_list_count_and_delete(backend):
 
 
 
-def test_delete_many_counts_a_key_named_twice_once(backend, request):
-    if backend.kind == "fs":  # flatfs's threaded delete (batches of 256 and more)
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="flatfs: the second unlink of a repeated key drops its size"))
+def test_delete_many_counts_a_key_named_twice_once(backend):
     blocks = [raw_block(b"twice named %d" % i) for i in range(300)]
     backend.store.put_many(blocks)
     mhs = [b.cid.multihash for b in blocks]

@@ -17,7 +17,7 @@ from servers import free_ports
 
 from pinfold.block import Block
 from pinfold.blockstore import S3Blockstore
-from pinfold.blockstore.flatfs import mh_to_key
+from pinfold.blockstore.keys import mh_to_key
 from pinfold.blockstore.s3 import DELETE_BATCH, S3StoreError
 from pinfold.errors import CorruptBlockError, PinfoldError
 

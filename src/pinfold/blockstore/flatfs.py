@@ -8,7 +8,6 @@ writer which died left behind are removed before the store's first write or dele
 
 from __future__ import annotations
 
-import base64
 import ctypes
 import os
 import sys
@@ -20,42 +19,18 @@ from .. import _faults
 from ..block import Block
 from ..process import process_alive
 from .base import BaseBlockstore
+from .keys import B32 as _B32
+from .keys import SUFFIX as _SUFFIX
+from .keys import key_to_mh, mh_to_key, paths_by_shard, shard_dir
 
-_SUFFIX = ".data"
-_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_B32_PAIRS = [a + b for a in _B32 for b in _B32]  # 10 bits -> two characters
-_KEY_PLANS: dict[int, tuple[int, tuple[int, ...], int]] = {}
+__all__ = ["FlatFSBlockstore", "key_to_mh", "mh_to_key", "shard_dir"]
+
 # the unlinks of a large batch run on this many threads: where each unlink waits for the disk
 # (ext4 mounted with ``discard`` and no journal discards a file's blocks synchronously) the
 # waits overlap. Measured on 100,000 files on disk: 10 s on one thread, 3.1 s on 8, 2.2 s on
 # 32 (idle machine); more threads cost more CPU in GIL hand-offs.
 DELETE_WORKERS = 32
 _PARALLEL_MIN = 256  # smaller batches are unlinked on the calling thread
-
-
-def mh_to_key(mh: bytes) -> str:
-    """Base32 (RFC 4648, upper case, no padding) of a multihash, as flatfs names blocks.
-    Same result as ``base64.b32encode``, in about 2/3 of its time (gc names every block it
-    deletes)."""
-    n = len(mh)
-    plan = _KEY_PLANS.get(n)
-    if plan is None:
-        pad = -n % 5  # whole 40-bit groups, zero bits after the data
-        groups = (n + pad) * 8 // 10
-        plan = _KEY_PLANS[n] = (pad * 8, tuple(range((groups - 1) * 10, -1, -10)),
-                                (n * 8 + 4) // 5)
-    x = int.from_bytes(mh, "big") << plan[0]
-    pairs = _B32_PAIRS
-    return "".join([pairs[(x >> shift) & 1023] for shift in plan[1]])[: plan[2]]
-
-
-def key_to_mh(key: str) -> bytes:
-    return base64.b32decode(key + "=" * (-len(key) % 8))
-
-
-def shard_dir(key: str) -> str:
-    padded = key if len(key) >= 3 else "_" * (3 - len(key)) + key
-    return padded[-3:-1]
 
 
 class FlatFSBlockstore(BaseBlockstore):
@@ -178,37 +153,39 @@ class FlatFSBlockstore(BaseBlockstore):
         shard on this thread, relative to each directory's descriptor."""
         self._tidy()
         known = sizes or {}
-        by_shard: dict[str, list[tuple[str, bytes]]] = {}
-        for mh in mhs:
-            key = mh_to_key(mh)
-            by_shard.setdefault(shard_dir(key), []).append((key + _SUFFIX, mh))
-        shards = sorted(by_shard.items())
-        workers = min(DELETE_WORKERS, len(shards))
-        if len(mhs) < _PARALLEL_MIN or workers < 2 or _faults.ENABLED:
-            return self._unlink_shards(shards, known)
-        out: dict[bytes, int] = {}
-        stat = os.stat
-        groups: list[list[tuple[str, bytes]]] = []
-        for shard, names in shards:
-            prefix = os.path.join(self.path, shard, "")
-            group = []
-            for name, mh in names:
-                path = prefix + name
-                size = known.get(mh)
-                if size is None:
-                    try:
-                        size = stat(path).st_size
-                    except FileNotFoundError:
-                        continue
-                out[mh] = size
-                group.append((path, mh))
-            if group:
-                groups.append(group)
+        if len(mhs) < _PARALLEL_MIN or _faults.ENABLED:
+            return self._unlink_shards(self._by_shard(mhs), known)
+        mhs = list(dict.fromkeys(mhs))  # a key named twice is unlinked (and sized) once
+        groups = paths_by_shard(self.path, mhs)
+        workers = min(DELETE_WORKERS, len(groups))
+        if workers < 2:
+            return self._unlink_shards(self._by_shard(mhs), known)
+        # the sizes the caller gave; the others statted, and a file not there left alone
+        out = dict(zip(mhs, map(known.get, mhs), strict=True))
+        if None in out.values():
+            stat = os.stat
+            for group in groups:
+                for path, mh in group:
+                    if out.get(mh, 0) is None:
+                        try:
+                            out[mh] = stat(path).st_size
+                        except FileNotFoundError:
+                            del out[mh]
+            groups = [kept for kept in ([(path, mh) for path, mh in group if mh in out]
+                                        for group in groups) if kept]
         with ThreadPoolExecutor(workers, thread_name_prefix="pinfold-unlink") as pool:
             for gone in pool.map(_unlink_paths, [groups[i::workers] for i in range(workers)]):
                 for mh in gone:
                     out.pop(mh, None)
         return out
+
+    @staticmethod
+    def _by_shard(mhs: list[bytes]) -> list[tuple[str, list[tuple[str, bytes]]]]:
+        by_shard: dict[str, list[tuple[str, bytes]]] = {}
+        for mh in mhs:
+            key = mh_to_key(mh)
+            by_shard.setdefault(shard_dir(key), []).append((key + _SUFFIX, mh))
+        return sorted(by_shard.items())
 
     def _unlink_shards(self, shards: list[tuple[str, list[tuple[str, bytes]]]],
                        known: Mapping[bytes, int]) -> dict[bytes, int]:

@@ -52,7 +52,7 @@ from .. import _faults
 from ..cid import CID, RAW
 from ..errors import PinfoldError
 from .base import BaseBlockstore, verify
-from .flatfs import key_to_mh, mh_to_key
+from .keys import key_to_mh, mh_to_key
 
 DELETE_BATCH = 1000  # the most keys one DeleteObjects call takes
 LIST_PAGE = 1000  # the most keys one ListObjectsV2 page returns
