@@ -7,6 +7,10 @@ A package passes its name and a table ``{attribute: (module, name or None)}``, t
 relative to the package, ``None`` for the module itself, and binds what comes back::
 
     __getattr__, __dir__ = lazy_attributes(__name__, {"Keyring": (".keyring", "Keyring")})
+
+:func:`load_numpy` does the same for numpy, which is optional (the ``fast`` extra): the
+chunkers and flatfs's batch naming call it where they would use it, and nothing imports numpy
+at module level.
 """
 
 from __future__ import annotations
@@ -36,3 +40,19 @@ def lazy_attributes(package: str, table: Mapping[str, tuple[str, str | None]]
         return sorted(set(vars(sys.modules[package])) | set(table))
 
     return __getattr__, __dir__
+
+
+def load_numpy(use_numpy: bool | None) -> Any:
+    """The numpy module, or None for the pure-Python path.
+
+    ``None``: numpy if it imports; ``True``: numpy or ImportError; ``False``: pure Python.
+    """
+    if use_numpy is False:
+        return None
+    try:
+        import numpy
+    except ImportError:
+        if use_numpy:
+            raise
+        return None
+    return numpy

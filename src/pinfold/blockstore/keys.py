@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import base64
 import os
-import sys
 from typing import Any
+
+from ..lazy import load_numpy
 
 SUFFIX = ".data"
 B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -57,7 +58,7 @@ def paths_by_shard(root: str, mhs: list[bytes], *, use_numpy: bool | None = None
     numpy."""
     np = None
     if use_numpy or (use_numpy is None and len(mhs) >= NUMPY_MIN):
-        np = _numpy(use_numpy)
+        np = load_numpy(use_numpy)
     if np is not None and mhs and len(mhs[0]) >= 2 and len(set(map(len, mhs))) == 1:
         return _numpy_paths(np, root, mhs)
     prefix = os.path.join(root, "")
@@ -67,21 +68,6 @@ def paths_by_shard(root: str, mhs: list[bytes], *, use_numpy: bool | None = None
         shard = shard_dir(key)
         by_shard.setdefault(shard, []).append((f"{prefix}{shard}/{key}{SUFFIX}", mh))
     return [group for _, group in sorted(by_shard.items())]
-
-
-def _numpy(use_numpy: bool | None) -> Any:
-    np = sys.modules.get("numpy")
-    if np is None:
-        try:
-            import numpy as np
-        except ImportError:
-            if use_numpy:
-                raise
-            return None
-    return np
-
-
-_TABLE: dict[str, Any] = {}
 
 
 def _numpy_paths(np: Any, root: str, mhs: list[bytes]) -> list[list[tuple[str, bytes]]]:
@@ -103,9 +89,7 @@ def _numpy_paths(np: Any, root: str, mhs: list[bytes]) -> list[list[tuple[str, b
     digits = digits.reshape(n, -1)
     chars = (length * 8 + 4) // 5
     digits = digits[:, :chars]
-    table = _TABLE.get("b32")
-    if table is None:
-        table = _TABLE["b32"] = np.frombuffer(B32.encode(), dtype=np.uint8)
+    table = np.frombuffer(B32.encode(), dtype=np.uint8)
     # the shard is the two characters before the last: sort the batch by them as text (stable)
     shard = table[digits[:, chars - 3]].astype(np.int32) * 256 + table[digits[:, chars - 2]]
     order = np.argsort(shard, kind="stable")

@@ -32,22 +32,6 @@ BLOCK = 1 << 16
 Finder = Callable[[bytes, int, int, int], int]
 
 
-def load_numpy(use_numpy: bool | None) -> Any:
-    """The numpy module, or None for the pure-Python path.
-
-    ``None``: numpy if it imports; ``True``: numpy or ImportError; ``False``: pure Python.
-    """
-    if use_numpy is False:
-        return None
-    try:
-        import numpy
-    except ImportError:
-        if use_numpy:
-            raise
-        return None
-    return numpy
-
-
 def cdc_chunks(reader: BinaryIO, min_size: int, max_size: int, find: Finder) -> Iterator[bytes]:
     """Cut ``reader`` the way Kubo's rabin and buzhash chunkers do.
 

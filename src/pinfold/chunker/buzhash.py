@@ -18,7 +18,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, BinaryIO
 
-from ._accel import BuzhashKernel, NumpyFinder, buzhash_table_pairs, cdc_chunks, load_numpy
+from ..lazy import load_numpy
+from ._accel import BuzhashKernel, NumpyFinder, buzhash_table_pairs, cdc_chunks
 
 BUZ_MIN = 128 << 10  # 131072
 BUZ_MAX = 512 << 10  # 524288

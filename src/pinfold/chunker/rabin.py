@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, BinaryIO
 
-from ._accel import NumpyFinder, RabinKernel, cdc_chunks, load_numpy, rabin_tables
+from ..lazy import load_numpy
+from ._accel import NumpyFinder, RabinKernel, cdc_chunks, rabin_tables
 
 POLY = 17437180132763653  # 0x3DF305DFB2A805, degree 53 (chunker.IpfsRabinPoly)
 WINDOW = 16
