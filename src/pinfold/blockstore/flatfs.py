@@ -151,17 +151,15 @@ class FlatFSBlockstore(BaseBlockstore):
         releases the GIL, so the unlinks' waits overlap (with stat and unlink in each worker,
         twice as many GIL hand-offs made the same work ~30% slower; handing the threads each
         few directories as soon as they were statted, slower again). A small batch, or any
-        batch under crash injection (whose checkpoints must come in order), goes shard by
-        shard on this thread, relative to each directory's descriptor."""
+        batch under crash injection (whose checkpoints must come in order), goes file by file
+        on this thread, shard by shard."""
         self._tidy()
         known = sizes or {}
-        if len(mhs) < _PARALLEL_MIN or _faults.ENABLED:
-            return self._unlink_shards(self._by_shard(mhs), known)
         mhs = list(dict.fromkeys(mhs))  # a key named twice is unlinked (and sized) once
         groups = paths_by_shard(self.path, mhs)
         workers = min(DELETE_WORKERS, len(groups))
-        if workers < 2:
-            return self._unlink_shards(self._by_shard(mhs), known)
+        if len(mhs) < _PARALLEL_MIN or workers < 2 or _faults.ENABLED:
+            return _unlink_in_order(groups, known)
         # the sizes the caller gave; the others statted, and a file not there left alone
         out = dict(zip(mhs, map(known.get, mhs), strict=True))
         if None in out.values():
@@ -179,37 +177,6 @@ class FlatFSBlockstore(BaseBlockstore):
             for gone in pool.map(_unlink_paths, [groups[i::workers] for i in range(workers)]):
                 for mh in gone:
                     out.pop(mh, None)
-        return out
-
-    @staticmethod
-    def _by_shard(mhs: list[bytes]) -> list[tuple[str, list[tuple[str, bytes]]]]:
-        by_shard: dict[str, list[tuple[str, bytes]]] = {}
-        for mh in mhs:
-            key = mh_to_key(mh)
-            by_shard.setdefault(shard_dir(key), []).append((key + _SUFFIX, mh))
-        return sorted(by_shard.items())
-
-    def _unlink_shards(self, shards: list[tuple[str, list[tuple[str, bytes]]]],
-                       known: Mapping[bytes, int]) -> dict[bytes, int]:
-        out = {}
-        for shard, names in shards:
-            try:
-                dfd = os.open(os.path.join(self.path, shard), os.O_RDONLY | os.O_DIRECTORY)
-            except FileNotFoundError:
-                continue
-            try:
-                for name, mh in names:
-                    try:
-                        size = known.get(mh)
-                        if size is None:
-                            size = os.stat(name, dir_fd=dfd).st_size
-                        _faults.checkpoint("flatfs: before unlink")
-                        os.unlink(name, dir_fd=dfd)
-                    except FileNotFoundError:
-                        continue
-                    out[mh] = size
-            finally:
-                os.close(dfd)
         return out
 
     def _size(self, mh: bytes) -> int | None:
@@ -269,6 +236,24 @@ class FlatFSBlockstore(BaseBlockstore):
                 except FileNotFoundError:
                     pass
         return removed
+
+
+def _unlink_in_order(groups: list[list[tuple[str, bytes]]],
+                     known: Mapping[bytes, int]) -> dict[bytes, int]:
+    """Size and unlink files one by one on this thread; return the sizes of those there."""
+    out = {}
+    for group in groups:
+        for path, mh in group:
+            try:
+                size = known.get(mh)
+                if size is None:
+                    size = os.stat(path).st_size
+                _faults.checkpoint("flatfs: before unlink")
+                os.unlink(path)
+            except FileNotFoundError:
+                continue
+            out[mh] = size
+    return out
 
 
 def _unlink_paths(groups: list[list[tuple[str, bytes]]]) -> list[bytes]:
