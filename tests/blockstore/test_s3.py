@@ -133,6 +133,32 @@ def test_batches_of_thousands_go_in_parallel(store):
     assert store.stat() == (0, 0)
 
 
+def test_delete_many_takes_given_sizes_without_a_head(store):
+    """gc hands over the sizes the pin set recorded: those blocks are deleted and reported
+    with no HEAD; only the others are sized, and one the bucket lacks is left out."""
+    blocks = [raw_block(b"sized %d" % i) for i in range(300)]
+    store.put_many(blocks)
+    known = {b.cid.multihash: len(b.data) for b in blocks[:250]}
+    absent = raw_block(b"never stored").cid.multihash
+    seen = Requests(store)
+    freed = store.delete_many([b.cid.multihash for b in blocks] + [absent], known)
+    assert freed == {b.cid.multihash: len(b.data) for b in blocks}
+    assert seen.methods()["HEAD"] == 51  # the 50 without a size, and the absent one
+    assert store.stat() == (0, 0)
+
+
+def test_delete_many_counts_a_given_size_it_cannot_check(store):
+    """What S3 cannot say: a block the caller gives a size for, already gone from the
+    bucket, is counted (DeleteObjects does not tell which keys existed); without a size it
+    is found absent by its HEAD and left out."""
+    gone = raw_block(b"deleted before the commit")
+    store.put(gone)
+    store.delete_many([gone.cid.multihash])
+    assert store.delete_many([gone.cid.multihash]) == {}
+    assert store.delete_many([gone.cid.multihash], {gone.cid.multihash: 99}) == {
+        gone.cid.multihash: 99}
+
+
 def test_a_block_stored_again_stays_one_object(store, s3_bucket):
     blk = raw_block(b"kept as first written")
     store.put(blk)

@@ -310,18 +310,28 @@ class S3Blockstore(BaseBlockstore):
                     sizes: Mapping[bytes, int] | None = None) -> dict[bytes, int]:
         """Delete blocks; return the sizes of those that were there.
 
-        S3's DeleteObjects does not say which keys existed, so the batch is sized first by
-        parallel HEADs (which also give gc the bytes it frees); the blocks found go in
-        DeleteObjects calls of up to :data:`DELETE_BATCH` keys, sent in parallel. A block
-        another process deletes between the HEAD and the delete is counted by both."""
+        A block whose size the caller gives is deleted without a HEAD and reported with that
+        size: gc gives the sizes the pin set recorded, and the pin set lists a block only
+        once it is stored. S3's DeleteObjects does not say which keys existed, so the other
+        blocks are sized first by parallel HEADs, and those not found are left out. The blocks
+        go in DeleteObjects calls of up to :data:`DELETE_BATCH` keys, sent in parallel.
+
+        What S3 cannot say, the count cannot either: a block of a given size that is already
+        gone (deleted by a gc that crashed before its pin-set commit, or behind the pin set's
+        back) is counted again, and a block another process deletes between a HEAD and the
+        delete is counted by both."""
         mhs = list(dict.fromkeys(mhs))
         if not mhs:
             return {}
-        if len(mhs) == 1 or self.workers == 1:
-            sizes = [self._head(mh) for mh in mhs]
+        known = sizes or {}
+        found = {mh: known[mh] for mh in mhs if mh in known}
+        unknown = [mh for mh in mhs if mh not in found]
+        if len(unknown) <= 1 or self.workers == 1:
+            heads = [self._head(mh) for mh in unknown]
         else:
-            sizes = list(self._executor().map(self._head, mhs))
-        found = {mh: size for mh, size in zip(mhs, sizes, strict=True) if size is not None}
+            heads = list(self._executor().map(self._head, unknown))
+        found.update((mh, size) for mh, size in zip(unknown, heads, strict=True)
+                     if size is not None)
         present = list(found)
         batches = [present[i:i + DELETE_BATCH] for i in range(0, len(present), DELETE_BATCH)]
         if len(batches) > 1:
