@@ -45,3 +45,37 @@ def test_the_block_writer_records_links_batches_and_checks_before_recording(repo
     assert not repo.has(bad.cid) and repo.pins.known_cid(bad.cid.multihash) is None
     assert set(repo.gc().freed) == {b.cid.multihash for b in blocks}
     assert repo.verify() == []
+
+
+class Joins(Block):
+    """A block made of buffers (as the importer makes a leaf: its frame and its chunk) that
+    counts how often its bytes are joined into one."""
+
+    __slots__ = ("joined",)
+
+    def __init__(self, cid, parts):
+        super().__init__(cid, parts=parts, links=())
+        self.joined = 0
+
+    @property
+    def data(self) -> bytes:
+        self.joined += 1
+        return super().data
+
+
+def test_the_writer_records_sizes_without_joining_a_blocks_buffers(make_repo):
+    """Recording a block's size must not join its buffers (a copy of every byte added, which
+    flatfs's writev skips): a regression of 2026-12-07 did, for every leaf of every add."""
+    import hashlib
+
+    repo = make_repo("fs")
+    parts = (b"\x0a\x04", memoryview(b"abcd" * 1000))
+    joined = b"".join(parts)
+    cid = CID.v1("raw", b"\x12\x20" + hashlib.sha256(joined).digest())
+    blk = Joins(cid, parts)
+    with repo.writer() as w:
+        w.put(blk)
+        w.finish()
+    assert blk.joined == 0
+    assert repo.blocks.get(cid) == joined
+    assert dict(repo.pins.conn.execute("SELECT mh, size FROM refs"))[cid.multihash] == len(joined)

@@ -174,7 +174,9 @@ class BlockWriter:
 
     def _store(self, batch: list[Block]) -> None:
         assert self.lease is not None, "use BlockWriter in a with statement"
-        # recorded (committed) before the bytes are written
+        # recorded (committed) before the bytes are written; the size is the block's own
+        # (reading .data would join a leaf's frame to its chunk: a copy of every byte added,
+        # which the blockstore's writev exists to skip)
         self.lease.record([(b.cid, b.links if b.links is not None else links_of(b.cid, b.data),
-                            len(b.data)) for b in batch])
+                            b.size) for b in batch])
         self.blocks.put_many(batch)
