@@ -148,7 +148,7 @@ def test_delete_many_takes_given_sizes_without_a_head(store):
 
 
 def test_delete_many_counts_a_given_size_it_cannot_check(store):
-    """What S3 cannot say: a block the caller gives a size for, already gone from the
+    """What S3 does not say: a block the caller gives a size for, not in the
     bucket, is counted (DeleteObjects does not tell which keys existed); without a size it
     is found absent by its HEAD and left out."""
     gone = raw_block(b"deleted before the commit")

@@ -311,15 +311,16 @@ class S3Blockstore(BaseBlockstore):
         """Delete blocks; return the sizes of those that were there.
 
         A block whose size the caller gives is deleted without a HEAD and reported with that
-        size: gc gives the sizes the pin set recorded, and the pin set lists a block only
-        once it is stored. S3's DeleteObjects does not say which keys existed, so the other
-        blocks are sized first by parallel HEADs, and those not found are left out. The blocks
-        go in DeleteObjects calls of up to :data:`DELETE_BATCH` keys, sent in parallel.
+        size (gc gives the sizes its writers recorded). S3's DeleteObjects does not say which
+        keys existed, so the other blocks are sized first by parallel HEADs, and those not
+        found are left out. The blocks go in DeleteObjects calls of up to
+        :data:`DELETE_BATCH` keys, sent in parallel.
 
-        What S3 cannot say, the count cannot either: a block of a given size that is already
-        gone (deleted by a gc that crashed before its pin-set commit, or behind the pin set's
-        back) is counted again, and a block another process deletes between a HEAD and the
-        delete is counted by both."""
+        What S3 does not say, the count cannot either: a block with a given size that is not
+        in the bucket is counted. That happens only after a crash or behind the pin set's
+        back: a writer killed between recording a batch and writing it, a gc killed between
+        its deletes and its pin-set commit, an object removed by hand. A block another
+        process deletes between a HEAD and the delete is counted by both."""
         mhs = list(dict.fromkeys(mhs))
         if not mhs:
             return {}
