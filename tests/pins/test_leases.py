@@ -71,3 +71,59 @@ def test_a_lease_row_is_written_with_its_first_record(tmp_path):
     empty.close()  # never recorded: nothing to end
     assert count() == 0
     repo.close()
+
+
+def test_a_failed_lease_forgets_the_sizes_of_what_nothing_keeps(repo):
+    """A writer that stopped on an error may have recorded blocks it never wrote: closing
+    its lease as failed drops their recorded sizes (gc then measures them), except for
+    blocks a pin keeps, which are stored. A lease closed normally keeps its sizes."""
+    from pinfold import CID
+    from pinfold.cid import get_hash
+
+    def raw(data: bytes) -> CID:
+        return CID.v1("raw", get_hash("sha2-256").multihash(data))
+
+    pinned = repo.add(b"pinned bytes").root
+    pinned_size = repo.blocks.size_of(pinned.multihash)
+    sizes = lambda: {bytes(mh): size for mh, size in  # noqa: E731
+                     repo.pins.conn.execute("SELECT mh, size FROM refs")}
+    ok, failed = raw(b"closed normally"), raw(b"recorded, never written")
+    with repo.pins.lease() as lease:
+        lease.record([(ok, [], 15)])
+    with pytest.raises(RuntimeError), repo.pins.lease() as lease:
+        lease.record([(failed, [], 23), (pinned, [], pinned_size)])
+        raise RuntimeError("the writer failed")
+    got = sizes()
+    assert got[ok.multihash] == 15
+    assert got[failed.multihash] is None
+    assert got[pinned.multihash] == pinned_size
+
+
+def test_gc_on_s3_does_not_count_what_a_failed_writer_never_wrote(tmp_path, s3_bucket):
+    """A writer records a batch, then its upload fails (here: its bucket was deleted after
+    the store opened it). gc on S3 trusts recorded sizes without a HEAD, so the failed
+    lease must not leave them: the block is measured, found absent, and not counted."""
+    from pinfold.block import Block
+    from pinfold.blockstore import S3Blockstore
+    from pinfold.blockstore.s3 import S3StoreError
+    from pinfold.cid import get_hash
+    from pinfold.repo import BlockWriter
+
+    repo = Repo.init(tmp_path / "repo", backend=f"s3://{s3_bucket.name}/blocks",
+                     s3_endpoint=s3_bucket.endpoint)
+    client = s3_bucket.client()
+    client.create_bucket(Bucket="pinfold-deleted-bucket")
+    nowhere = S3Blockstore("pinfold-deleted-bucket", "blocks", endpoint_url=s3_bucket.endpoint)
+    client.delete_bucket(Bucket="pinfold-deleted-bucket")
+    try:
+        data = b"recorded, then its upload failed"
+        blk = Block(pinfold.CID.v1("raw", get_hash("sha2-256").multihash(data)), data,
+                    links=())
+        with pytest.raises(S3StoreError), BlockWriter(repo.pins, nowhere) as w:
+            w.put(blk)
+        result = repo.gc()
+        assert result.blocks == 0 and result.bytes == 0 and result.freed == []
+        assert repo.pins.stats()["unreferenced_blocks"] == 0
+    finally:
+        nowhere.close()
+        repo.close()

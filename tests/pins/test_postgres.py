@@ -31,7 +31,7 @@ lease = pins.lease()
 data = b"written by a writer that dies"
 from pinfold.cid import get_hash
 cid = CID.v1("raw", get_hash("sha2-256").multihash(data))
-lease.record([(cid, [], None)])
+lease.record([(cid, [], len(data))])
 from pinfold.block import Block
 blocks.put(Block(cid, data))
 print(cid, flush=True)
@@ -73,7 +73,12 @@ def test_a_dead_writers_lease_is_reaped_and_its_blocks_wait_the_grace(postgres_s
             c.execute("SELECT pg_advisory_lock(%s, %s)", (watcher.conn.writer_space, dead))
             c.execute("SELECT pg_advisory_unlock(%s, %s)", (watcher.conn.writer_space, dead))
         assert dead not in live_writers(watcher.conn)
+        size = "SELECT size FROM refs WHERE mh = ?"
+        assert watcher.conn.execute(size, (cid.multihash,)).fetchone()[0] == 29
         assert watcher.reap_leases() == 1
+        # its process died between recording and writing, as far as anyone can tell: the
+        # size it recorded is not trusted (gc measures the block)
+        assert watcher.conn.execute(size, (cid.multihash,)).fetchone()[0] is None
         assert watcher.stats()["unreferenced_blocks"] == 1
         assert watcher.gc().blocks == 0  # within the grace period: kept
         assert watcher.blocks.has(cid)

@@ -317,9 +317,9 @@ class S3Blockstore(BaseBlockstore):
         :data:`DELETE_BATCH` keys, sent in parallel.
 
         What S3 does not say, the count cannot either: a block with a given size that is not
-        in the bucket is counted. That happens only after a crash or behind the pin set's
-        back: a writer killed between recording a batch and writing it, a gc killed between
-        its deletes and its pin-set commit, an object removed by hand. A block another
+        in the bucket is counted. The pin set gives no size for what a failed or dead writer
+        recorded (its lease forgets them), so that is left to a gc killed between its
+        deletes and its pin-set commit, and to objects removed by hand. A block another
         process deletes between a HEAD and the delete is counted by both."""
         mhs = list(dict.fromkeys(mhs))
         if not mhs:

@@ -130,15 +130,20 @@ class Lease(ABC):
         :meth:`Blockstore.delete_many`). Idempotent. Atomic: all of the items or none."""
 
     @abstractmethod
-    def close(self) -> None:
+    def close(self, *, failed: bool = False) -> None:
         """End the lease in one transaction: its blocks that nothing keeps join the
-        unreferenced list, and it holds nothing any more. Closing twice is harmless."""
+        unreferenced list, and it holds nothing any more. Closing twice is harmless.
+
+        ``failed``: the writer stopped on an error, so blocks it recorded may never have
+        been written. Their recorded sizes are forgotten, so gc measures them rather than
+        counting bytes that were never stored (a reaped lease, whose process died, is
+        treated the same way)."""
 
     def __enter__(self) -> Lease:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(failed=exc_type is not None)
 
 
 class Pinner(ABC):

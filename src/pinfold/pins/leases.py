@@ -28,6 +28,12 @@ RECORD_REFS = (
     " OR (refs.size IS NULL AND excluded.size IS NOT NULL)")
 
 
+# the sizes of a failed lease's blocks that nothing references (before its pending rows go)
+FORGET_SIZES = (
+    "UPDATE refs SET size = NULL WHERE size IS NOT NULL AND COALESCE(rc, 0) = 0"
+    " AND COALESCE(dc, 0) = 0 AND mh IN (SELECT mh FROM pending WHERE lease = ?)")
+
+
 class SQLiteLease(Lease):
     """A lease; its ``leases`` row is written with its first record (a lease that records
     nothing holds nothing), so a one-block write commits twice, not three times."""
@@ -42,9 +48,9 @@ class SQLiteLease(Lease):
                                      | tuple[CID, Sequence[CID] | None]]) -> None:
         self.leases.record(self, [item if len(item) == 3 else (*item, None) for item in items])
 
-    def close(self) -> None:
+    def close(self, *, failed: bool = False) -> None:
         if not self.closed:
-            self.leases.end(self)
+            self.leases.end(self, failed=failed)
             self.closed = True
 
 
@@ -82,17 +88,21 @@ class Leases:
             )
         lease.mhs.update(cid.multihash for cid, _, _ in items)
 
-    def end(self, lease: SQLiteLease) -> None:
+    def end(self, lease: SQLiteLease, *, failed: bool = False) -> None:
         if lease.id is None:
             return
         # not synced: if a power cut loses it, the lease row is there to be reaped, which
         # releases it the same way
         with Transaction(self.conn, durable=False) as c:
-            self.release(c, lease.id)
+            self.release(c, lease.id, forget_sizes=failed)
 
     @staticmethod
-    def release(c: sqlite3.Connection, lease_id: int) -> None:
-        """Drop a lease: its blocks that nothing references become gc candidates."""
+    def release(c: sqlite3.Connection, lease_id: int, *, forget_sizes: bool = False) -> None:
+        """Drop a lease: its blocks that nothing references become gc candidates
+        (``forget_sizes``: its writer failed or died, so their recorded sizes may be of
+        blocks never written, and are dropped)."""
+        if forget_sizes:
+            c.execute(FORGET_SIZES, (lease_id,))
         c.execute(
             """INSERT OR IGNORE INTO unreferenced(mh)
                SELECT p.mh FROM pending p LEFT JOIN refs r ON r.mh = p.mh
@@ -109,7 +119,7 @@ class Leases:
         if dead:
             with Transaction(self.conn) as c:
                 for lease_id in dead:
-                    self.release(c, lease_id)
+                    self.release(c, lease_id, forget_sizes=True)
         return len(dead)
 
     def pending_keys(self) -> set[bytes]:

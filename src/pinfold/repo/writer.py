@@ -61,16 +61,20 @@ class BlockWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        failed = exc_type is not None  # then a recorded batch may not have been written
         try:
             if exc_type is None:
                 self.finish()
             else:
                 self._stop()
+        except BaseException:
+            failed = True
+            raise
         finally:
             if self._checker is not None:
                 self._checker.shutdown(wait=True, cancel_futures=True)
             if self.lease is not None:
-                self.lease.close()
+                self.lease.close(failed=failed)
         if exc_type is None:
             self.completed = self.pins.complete_queued()
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ...cid import CID
 from ...codecs.links import pack
-from ..leases import RECORD_REFS, Leases, SQLiteLease
+from ..leases import FORGET_SIZES, RECORD_REFS, Leases, SQLiteLease
 from .store import Connection, Transaction, live_writers, place
 
 
@@ -40,14 +40,19 @@ class PgLeases(Leases):
                  for mh, (cid, links, size) in rows])
         lease.mhs.update(mh for mh, _ in rows)
 
-    def end(self, lease: SQLiteLease) -> None:
+    def end(self, lease: SQLiteLease, *, failed: bool = False) -> None:
         with Transaction(self.conn) as c:
-            self.release(c, lease.id)  # type: ignore[arg-type]
+            self.release(c, lease.id, forget_sizes=failed)  # type: ignore[arg-type]
 
     @staticmethod
-    def release(c: Connection, lease_id: int, *, reaped: bool = False) -> None:  # type: ignore[override]
+    def release(c: Connection, lease_id: int, *, reaped: bool = False,  # type: ignore[override]
+                forget_sizes: bool = False) -> None:
         """Drop a lease: its blocks that nothing references become gc candidates, at once or
-        (``reaped``: its process died, its writes may still land) after the grace period."""
+        (``reaped``: its process died, its writes may still land) after the grace period.
+        A reaped or failed (``forget_sizes``) lease's blocks lose their recorded sizes:
+        some may never have been written."""
+        if reaped or forget_sizes:
+            c.execute(FORGET_SIZES, (lease_id,))
         on_listed = "DO UPDATE SET since = excluded.since" if reaped else "DO NOTHING"
         c.execute(
             f"""INSERT INTO unreferenced(mh, since)
