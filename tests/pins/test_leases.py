@@ -6,7 +6,7 @@ import pytest
 
 import pinfold
 from pinfold.repo import Repo
-from tests.repo.helpers import BACKENDS, OPTS, dag_blocks, stored, two_dirs
+from tests.repo.helpers import BACKENDS, OPTS, dag_blocks, raw_cid, stored, two_dirs
 
 
 @pytest.fixture(params=BACKENDS)
@@ -77,17 +77,11 @@ def test_a_failed_lease_forgets_the_sizes_of_what_nothing_keeps(repo):
     """A writer that stopped on an error may have recorded blocks it never wrote: closing
     its lease as failed drops their recorded sizes (gc then measures them), except for
     blocks a pin keeps, which are stored. A lease closed normally keeps its sizes."""
-    from pinfold import CID
-    from pinfold.cid import get_hash
-
-    def raw(data: bytes) -> CID:
-        return CID.v1("raw", get_hash("sha2-256").multihash(data))
-
     pinned = repo.add(b"pinned bytes").root
     pinned_size = repo.blocks.size_of(pinned.multihash)
     sizes = lambda: {bytes(mh): size for mh, size in  # noqa: E731
                      repo.pins.conn.execute("SELECT mh, size FROM refs")}
-    ok, failed = raw(b"closed normally"), raw(b"recorded, never written")
+    ok, failed = raw_cid(b"closed normally"), raw_cid(b"recorded, never written")
     with repo.pins.lease() as lease:
         lease.record([(ok, [], 15)])
     with pytest.raises(RuntimeError), repo.pins.lease() as lease:
@@ -106,7 +100,6 @@ def test_gc_on_s3_does_not_count_what_a_failed_writer_never_wrote(tmp_path, s3_b
     from pinfold.block import Block
     from pinfold.blockstore import S3Blockstore
     from pinfold.blockstore.s3 import S3StoreError
-    from pinfold.cid import get_hash
     from pinfold.repo import BlockWriter
 
     repo = Repo.init(tmp_path / "repo", backend=f"s3://{s3_bucket.name}/blocks",
@@ -117,8 +110,7 @@ def test_gc_on_s3_does_not_count_what_a_failed_writer_never_wrote(tmp_path, s3_b
     client.delete_bucket(Bucket="pinfold-deleted-bucket")
     try:
         data = b"recorded, then its upload failed"
-        blk = Block(pinfold.CID.v1("raw", get_hash("sha2-256").multihash(data)), data,
-                    links=())
+        blk = Block(raw_cid(data), data, links=())
         with pytest.raises(S3StoreError), BlockWriter(repo.pins, nowhere) as w:
             w.put(blk)
         result = repo.gc()
