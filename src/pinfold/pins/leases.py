@@ -30,8 +30,8 @@ RECORD_REFS = (
 
 # the sizes of a failed lease's blocks that nothing references (before its pending rows go)
 FORGET_SIZES = (
-    "UPDATE refs SET size = NULL WHERE size IS NOT NULL AND COALESCE(rc, 0) = 0"
-    " AND COALESCE(dc, 0) = 0 AND mh IN (SELECT mh FROM pending WHERE lease = ?)")
+    "UPDATE refs SET size = NULL WHERE size IS NOT NULL AND rc = 0 AND dc = 0"
+    " AND mh IN (SELECT mh FROM pending WHERE lease = ?)")
 
 
 class SQLiteLease(Lease):

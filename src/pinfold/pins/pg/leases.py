@@ -49,9 +49,9 @@ class PgLeases(Leases):
                 forget_sizes: bool = False) -> None:
         """Drop a lease: its blocks that nothing references become gc candidates, at once or
         (``reaped``: its process died, its writes may still land) after the grace period.
-        A reaped or failed (``forget_sizes``) lease's blocks lose their recorded sizes:
-        some may never have been written."""
-        if reaped or forget_sizes:
+        ``forget_sizes``: its writer failed or died, so their recorded sizes may be of
+        blocks never written, and are dropped."""
+        if forget_sizes:
             c.execute(FORGET_SIZES, (lease_id,))
         on_listed = "DO UPDATE SET since = excluded.since" if reaped else "DO NOTHING"
         c.execute(
@@ -72,7 +72,7 @@ class PgLeases(Leases):
         if dead:
             with Transaction(self.conn) as c:
                 for lease_id in dead:
-                    self.release(c, lease_id, reaped=True)
+                    self.release(c, lease_id, reaped=True, forget_sizes=True)
         return len(dead)
 
     def pending_keys(self) -> set[bytes]:
