@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from pinfold import CID
 from pinfold.block import Block
+from pinfold.blockstore.memory import MemoryBlockstore
 from pinfold.errors import CorruptBlockError
+from pinfold.exporter import cat
 
 from .helpers import raw_cid
 
@@ -77,3 +81,78 @@ def test_the_writer_records_sizes_without_joining_a_blocks_buffers(make_repo):
     assert blk.joined == 0
     assert repo.blocks.get(cid) == joined
     assert dict(repo.pins.conn.execute("SELECT mh, size FROM refs"))[cid.multihash] == len(joined)
+
+
+# -- more than one write stream -------------------------------------------------------------------
+class TwoStreams(MemoryBlockstore):
+    """A memory store that asks for two write streams and proves it gets them: each of the
+    first two batches waits at a barrier until the other's write has begun."""
+
+    write_streams = 2
+
+    def __init__(self, fail_on: int | None = None) -> None:
+        super().__init__()
+        self.barrier = threading.Barrier(2, timeout=60)
+        self.calls = 0
+        self.fail_on = fail_on
+        self.threads: set[str] = set()
+
+    def put_many(self, blocks):
+        blocks = list(blocks)
+        self.calls += 1
+        call = self.calls
+        self.threads.add(threading.current_thread().name + str(threading.get_ident()))
+        if call <= 2:
+            self.barrier.wait()  # BrokenBarrierError unless two writes run at once
+        if call == self.fail_on:
+            raise OSError("disk gone")
+        super().put_many(blocks)
+
+
+def test_a_store_with_two_write_streams_has_two_batches_written_at_once(make_repo, monkeypatch):
+    from pinfold.repo import BlockWriter, writer
+
+    repo = make_repo("memory")
+    monkeypatch.setattr(writer, "BATCH_BLOCKS", 3)
+    store = TwoStreams()
+    blocks = [Block(raw_cid(b"s%d" % i), b"s%d" % i) for i in range(20)]
+    with BlockWriter(repo.pins, store) as w:
+        w.write(iter(blocks))
+        w.finish()
+        # every batch written (in whatever order) before finish returns
+        assert all(store.has(b.cid) for b in blocks)
+        assert store.calls == 7 and len(store.threads) == 2
+
+
+def test_a_failed_write_on_either_stream_comes_out_and_fails_the_lease(make_repo, monkeypatch):
+    from pinfold.repo import BlockWriter, writer
+
+    repo = make_repo("memory")
+    monkeypatch.setattr(writer, "BATCH_BLOCKS", 2)
+    store = TwoStreams(fail_on=2)
+    blocks = [Block(raw_cid(b"f%d" % i), b"f%d" % i) for i in range(9)]
+    closed = []
+    with pytest.raises(OSError, match="disk gone"):
+        with BlockWriter(repo.pins, store) as w:
+            original = w.lease.close
+            w.lease.close = lambda *, failed=False: (closed.append(failed), original(failed=failed))
+            w.write(iter(blocks))
+            w.pin([blocks[0].cid])
+    assert closed == [True]
+    assert repo.pins.pinned_type(blocks[0].cid) is None  # nothing pinned on a failed write
+
+
+def test_flatfs_with_fsync_writes_on_two_streams_and_an_add_over_them_is_whole(make_repo,
+                                                                                 monkeypatch):
+    from pinfold.repo import writer
+
+    assert make_repo("fs", fsync=False).blocks.write_streams == 1
+    repo = make_repo("fs", fsync=True)
+    assert repo.blocks.write_streams == 2
+    monkeypatch.setattr(writer, "BATCH_BLOCKS", 8)
+    data = bytes(range(256)) * 4096 * 9  # 9 MiB: 37 leaves and their parent, five batches
+    res = repo.add(data)
+    assert res.root == make_repo("memory").add(data).root
+    assert b"".join(cat(repo, res.root)) == data
+    assert repo.verify() == [] and repo.pins.check_counts() == []
+    assert repo.gc().freed == []

@@ -55,6 +55,11 @@ class Blockstore(Protocol):
     partial block), writes are idempotent (the same key always holds the same bytes), a
     write or delete is durable when the call returns (unless the store was opened without
     fsync), and concurrent writers and readers of one store (threads, processes) are safe.
+
+    ``write_streams`` (optional; 1 where it is missing) is how many ``put_many`` calls the
+    repo's block writer runs at once, on threads of their own, each with a batch of its own:
+    more than 1 where a batch's write spends its time waiting (flatfs with fsync: while one
+    batch waits for its syncs, the next is written).
     """
 
     def has(self, cid: CID) -> bool:
@@ -95,6 +100,7 @@ class BaseBlockstore:
     ``_has``/``_get``/``_put_many``/``_delete``/``keys``/``_size`` primitives on multihashes."""
 
     verify_reads = True
+    write_streams = 1  # see Blockstore
 
     def has(self, cid: CID) -> bool:
         if cid.is_identity:

@@ -42,6 +42,14 @@ class FlatFSBlockstore(BaseBlockstore):
         self._make_shards()
         self._untidy = True  # temporaries of dead writers not looked for yet
 
+    @property
+    def write_streams(self) -> int:
+        """Two with fsync on: a batch's write waits for two syncs of the filesystem, and
+        meanwhile the next batch is written (the disk and the CPU otherwise take turns; on
+        this machine's disk 1 GiB added in 1.9-2.9 s against 1.9-4.8 s with one). One with
+        fsync off, and under crash injection, whose checkpoints must come in order."""
+        return 2 if self.fsync and not _faults.ENABLED else 1
+
     def _make_shards(self) -> None:
         """Create the 1024 shard directories once, so writes never pay for a mkdir."""
         marker = os.path.join(self.path, "_shards")

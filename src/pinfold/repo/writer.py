@@ -12,9 +12,13 @@ goes through :class:`BlockWriter`, a :class:`~pinfold.importer.BlockSink`::
 A batch (:data:`BATCH_BLOCKS` blocks or :data:`BATCH_BYTES` bytes, whichever comes first) is
 first recorded as pending under the lease, with its links, in one committed transaction, and
 only then written (the pin-set protocol: gc never takes a block that a writer may still pin).
-Batches are written in order by one background thread, started when the first batch fills, so
-reading and hashing the next batch overlaps the writes (file I/O, fsync and hashlib release the
-GIL); a write of fewer blocks than a batch stays on the caller's thread. A ``check`` (say,
+Batches are written by background threads, started when the first batch fills, so reading and
+hashing the next batch overlaps the writes (file I/O, fsync and hashlib release the GIL); a
+write of fewer blocks than a batch stays on the caller's thread. There are as many threads as
+the blockstore's ``write_streams`` (1 unless it says otherwise: flatfs with fsync on says 2, so
+that one batch is written while the other waits for its syncs), each taking the next batch, so
+batches may complete out of order; every one has completed before :meth:`BlockWriter.pin`
+pins. At most :data:`IN_FLIGHT` batches are queued or being written at once. A ``check`` (say,
 verifying untrusted blocks against their CIDs) runs on its own thread, a batch ahead of the
 writes; a batch is recorded only after its check passed.
 """
@@ -35,6 +39,7 @@ from ..pins import Lease, Pin, Pinner
 
 BATCH_BLOCKS = 512
 BATCH_BYTES = 32 << 20
+IN_FLIGHT = 3  # batches queued or being written (the one being filled is not counted)
 
 Check = Callable[[list[Block]], None]
 
@@ -51,8 +56,8 @@ class BlockWriter:
         self.completed: list[Pin] = []
         self._batch: list[Block] = []
         self._size = 0
-        self._queue: queue.Queue | None = None  # made with the writer thread
-        self._thread: threading.Thread | None = None
+        self._queue: queue.Queue | None = None  # made with the writer threads
+        self._threads: list[threading.Thread] = []
         self._checker: ThreadPoolExecutor | None = None
         self._error: BaseException | None = None
 
@@ -104,7 +109,7 @@ class BlockWriter:
     def finish(self) -> None:
         """Write what is left and wait until every block is written (re-raising what a write
         or check raised)."""
-        if self._thread is None:
+        if not self._threads:
             batch = self._take()
             if batch:
                 if self.check is not None:
@@ -142,11 +147,13 @@ class BlockWriter:
         batch = self._take()
         if not batch:
             return
-        if self._thread is None or not self._thread.is_alive():
-            self._queue = queue.Queue(maxsize=2)
-            self._thread = threading.Thread(target=self._run, name="pinfold-writer",
-                                            daemon=True)
-            self._thread.start()
+        if not self._threads:
+            streams = max(1, int(getattr(self.blocks, "write_streams", 1)))
+            self._queue = queue.Queue(maxsize=max(1, IN_FLIGHT - streams))
+            self._threads = [threading.Thread(target=self._run, name="pinfold-writer",
+                                              daemon=True) for _ in range(streams)]
+            for thread in self._threads:
+                thread.start()
         checked: Future | None = None
         if self.check is not None:
             if self._checker is None:
@@ -168,13 +175,18 @@ class BlockWriter:
                         checked.result()
                     self._store(batch)
                 except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
-                    self._error = exc
+                    if self._error is None:  # the first error, where threads race
+                        self._error = exc
 
     def _stop(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        """Let every writer thread finish what is queued, then end them."""
+        threads, self._threads = self._threads, []
+        if threads:
             assert self._queue is not None
-            self._queue.put(None)
-            self._thread.join()
+            for _ in threads:
+                self._queue.put(None)
+            for thread in threads:
+                thread.join()
 
     def _store(self, batch: list[Block]) -> None:
         assert self.lease is not None, "use BlockWriter in a with statement"
