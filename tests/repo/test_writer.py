@@ -93,15 +93,17 @@ class TwoStreams(MemoryBlockstore):
     def __init__(self, fail_on: int | None = None) -> None:
         super().__init__()
         self.barrier = threading.Barrier(2, timeout=60)
+        self.lock = threading.Lock()
         self.calls = 0
         self.fail_on = fail_on
-        self.threads: set[str] = set()
+        self.threads: set[int] = set()
 
     def put_many(self, blocks):
         blocks = list(blocks)
-        self.calls += 1
-        call = self.calls
-        self.threads.add(threading.current_thread().name + str(threading.get_ident()))
+        with self.lock:  # two threads count: each call gets a number of its own
+            self.calls += 1
+            call = self.calls
+            self.threads.add(threading.get_ident())
         if call <= 2:
             self.barrier.wait()  # BrokenBarrierError unless two writes run at once
         if call == self.fail_on:
