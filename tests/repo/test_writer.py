@@ -152,7 +152,9 @@ def test_flatfs_with_fsync_writes_on_two_streams_and_an_add_over_them_is_whole(m
     repo = make_repo("fs", fsync=True)
     assert repo.blocks.write_streams == 2
     monkeypatch.setattr(writer, "BATCH_BLOCKS", 8)
-    data = bytes(range(256)) * 4096 * 9  # 9 MiB: 37 leaves and their parent, five batches
+    # 9 MiB of 36 different 256 KiB leaves (a repeated pattern would make them one block)
+    # and their parent: 37 blocks, five batches
+    data = b"".join(bytes([i]) * (256 << 10) for i in range(36))
     res = repo.add(data)
     assert res.root == make_repo("memory").add(data).root
     assert b"".join(cat(repo, res.root)) == data
