@@ -25,6 +25,7 @@ from .helpers import (
     V1_BASIC,
     _corrupt_last_byte,
     build_car,
+    raw_block,
     sections,
     small_dag,
 )
@@ -113,6 +114,54 @@ def test_malformed_cars_are_clear_errors(name):
     data, message = BAD[name]
     with pytest.raises(CarError, match=message.replace("(", r"\(")):
         list(CarReader(io.BytesIO(data)))
+
+
+def _error(stream) -> str:
+    with pytest.raises(CarError) as exc:
+        list(CarReader(stream))
+    return str(exc.value)
+
+
+@pytest.mark.parametrize("buffer", [16, 8192])
+@pytest.mark.parametrize("name", list(BAD))
+def test_buffered_streams_fail_the_same_way(name, buffer):
+    # a buffered stream has each section's CID parsed from its buffer and the block read on
+    # its own (no copy of the block sliced off the section), where the buffer holds the CID
+    # (8192; 16 is too small for a CIDv1); BytesIO has no buffer to peek at and reads whole
+    # sections: all give the same error, word for word
+    data, _ = BAD[name]
+    assert _error(io.BufferedReader(io.BytesIO(data), buffer)) == _error(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("buffer", [1, 7, 40, 8192])
+def test_buffered_streams_read_the_same_blocks(buffer, tmp_path):
+    # buffers too small for a CID (1, 7) take the whole-section path, larger ones the other
+    want = sections(GO_CAR_DFS)
+    got = list(CarReader(io.BufferedReader(io.BytesIO(GO_CAR_DFS), buffer)))
+    assert got == want and all(type(data) is bytes for _, data in got)
+    path = tmp_path / "dfs.car"
+    path.write_bytes(GO_CAR_DFS)
+    assert list(CarReader(path)) == want
+
+
+def test_a_cid_longer_than_the_peek_reads_whole(tmp_path):
+    # an identity CID of 300 bytes (more than the reader peeks at for a CID), in a section
+    # written by hand (pinfold's CAR writer leaves identity blocks out)
+    from pinfold.cid import CID
+
+    inline = bytes(range(256)) + b"x" * 44
+    cid = CID.v1(0x55, b"\x00" + encode_varint(len(inline)) + inline)
+    after = raw_block(b"after")
+    section = bytes(cid) + inline
+    car = (build_car([cid], [after])[:-len(after[1]) - len(bytes(after[0])) - 1]
+           + encode_varint(len(section)) + section
+           + encode_varint(len(bytes(after[0])) + 5) + bytes(after[0]) + after[1])
+    path = tmp_path / "long.car"
+    path.write_bytes(car)
+    assert list(CarReader(path)) == [(cid, inline), after] == sections(car)
+    cut = car[:len(car) - 60]  # inside the long CID's section
+    (tmp_path / "cut.car").write_bytes(cut)
+    assert _error(tmp_path / "cut.car") == _error(io.BytesIO(cut))
 
 
 def test_corrupt_block_error_names_the_cid():

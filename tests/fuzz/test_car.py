@@ -10,7 +10,7 @@ import struct
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pinfold import CID, UnsupportedHashError
+from pinfold import CID, PinfoldError, UnsupportedHashError
 from pinfold.car import PRAGMA, CarIndex, CarReader, V2Header, encode_header, inspect
 from pinfold.cid import get_hash
 
@@ -90,10 +90,21 @@ def _read(car: CarReader) -> None:
         len(index), index.encode()
 
 
+def _outcome(stream) -> tuple[list, str]:
+    """The blocks a reader yields from ``stream``, and the error it ends with (if any)."""
+    got: list = []
+    try:
+        with CarReader(stream, verify=False) as car:
+            got.extend(car)
+    except PinfoldError as exc:
+        return got, str(exc)
+    return got, ""
+
+
 @target(scale=2)
 @given(st.one_of(st.binary(max_size=300), mutated(st.sampled_from(_CARS), max_edits=6),
                  crafted_v2()),
-       st.sampled_from(["bytes", "offset", "pipe"]))
+       st.sampled_from(["bytes", "offset", "pipe", "buffered"]))
 @example(_v2_with_index_offset(1 << 63), "bytes")  # issue 14, hole 1
 @example(_v2_with_index_offset((1 << 64) - 1), "offset")
 @example(PRAGMA + b"\x00" * 16 + struct.pack("<QQQ", 51, 1 << 63, 0), "bytes")
@@ -104,6 +115,9 @@ def test_reader(data, how):
         stream.seek(4)
     elif how == "pipe":
         stream = Pipe(data)
+    elif how == "buffered":  # each section's CID peeked at in the buffer: same outcome
+        assert _outcome(io.BufferedReader(io.BytesIO(data), 64)) == _outcome(io.BytesIO(data))
+        stream = io.BufferedReader(io.BytesIO(data))
     else:
         stream = io.BytesIO(data)
     with hostile():

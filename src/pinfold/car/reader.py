@@ -24,6 +24,8 @@ from .format import (
 )
 from .index import CarIndex
 
+_CID_PEEK = 128  # bytes of a section's head looked at for its CID (a CIDv0 is 34, sha2-256 v1 36)
+
 
 @dataclass(frozen=True, slots=True)
 class Section:
@@ -71,7 +73,9 @@ class CarReader:
             raise
 
     # -- low-level reads ----------------------------------------------------------------
-    def _read(self, n: int, what: str) -> bytes:
+    def _read(self, n: int, what: str, *, counted: int = 0) -> bytes:
+        """``n`` bytes, or :class:`CarError` naming ``what`` if the stream ends first
+        (``counted``: bytes of the same item read before, which the message counts in)."""
         data = self._f.read(n)
         if data is None:
             data = b""
@@ -87,11 +91,26 @@ class CarReader:
             data = b"".join(parts)
         if len(data) < n:
             raise CarError(
-                f"truncated CAR: {what} at byte {self._pos} needs {n} bytes, the file ends"
-                f" after {len(data)}"
+                f"truncated CAR: {what} at byte {self._pos - counted} needs {n + counted}"
+                f" bytes, the file ends after {len(data) + counted}"
             )
         self._pos += n
         return data
+
+    def _peek_cid(self, n: int) -> tuple[CID, int] | None:
+        """The CID at the head of a section of ``n`` bytes, parsed from the stream's buffer
+        without consuming it (a buffered stream's ``peek``), and its length; ``None`` where
+        the buffer holds too little or the CID does not parse (the caller then reads the
+        whole section, which raises the error, if any)."""
+        peek = getattr(self._f, "peek", None)
+        if peek is None:
+            return None
+        head = peek(_CID_PEEK)[: min(n, _CID_PEEK)]
+        try:
+            cid, pos = CID.read(head, 0)
+        except InvalidCIDError:
+            return None
+        return (cid, pos) if pos <= len(head) else None
 
     def _read_varint(self, what: str) -> int | None:
         """A varint, or None at a clean end of the stream."""
@@ -174,14 +193,26 @@ class CarReader:
                     f"malformed CAR: section at byte {start} is {n} bytes, more than the"
                     f" {self.max_section} allowed"
                 )
-            body = self._read(n, "section")
-            if end is not None and self._pos > end:
-                raise CarError(f"malformed CARv2: section at byte {start} runs past the payload")
-            try:
-                cid, pos = CID.read(body, 0)
-            except InvalidCIDError as exc:
-                raise CarError(f"malformed CAR: section at byte {start}: {exc}") from None
-            data = body[pos:]
+            head = self._peek_cid(n)
+            if head is not None:
+                # the block's bytes read as an object of their own: slicing them off the
+                # section would copy every byte of the CAR once more
+                cid, pos = head
+                self._read(pos, "section")
+                data = self._read(n - pos, "section", counted=pos)
+                if end is not None and self._pos > end:
+                    raise CarError(f"malformed CARv2: section at byte {start} runs past the"
+                                   " payload")
+            else:
+                body = self._read(n, "section")
+                if end is not None and self._pos > end:
+                    raise CarError(f"malformed CARv2: section at byte {start} runs past the"
+                                   " payload")
+                try:
+                    cid, pos = CID.read(body, 0)
+                except InvalidCIDError as exc:
+                    raise CarError(f"malformed CAR: section at byte {start}: {exc}") from None
+                data = body[pos:]
             if self.verify:
                 try:
                     verify_block(cid, data)
