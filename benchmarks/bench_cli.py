@@ -43,6 +43,12 @@ Nothing is deleted until the end: every write goes to new space (on this VM's ex
 files soon after deleting many costs several times more kernel time, see RESULTS.md), so a
 run needs about six times the file size per repetition of free disk. The benchmark process
 keeps only the block sizes, not the blocks, so each child's peak RSS is its own.
+
+``--drop-caches`` (root, Linux) syncs and drops the page cache before every write case, then
+reads back the sources and runs each command once untimed (see :func:`drop_caches`). On this
+VM's ext4 (no journal) a file's creation costs the kernel 0.02-0.6 ms depending on which
+inode-table blocks the cache holds, so without it the fs write floors and the fs adds each
+land at a random point of that range; with it, every write case starts from the same state.
 """
 
 from __future__ import annotations
@@ -262,6 +268,33 @@ def lmdb_put(where: str, sizes: list[int]) -> float:
 
 # 64 MiB of the benchmark's file, the bytes the write floors write
 DATA: list[bytes] = []
+WRITE_KINDS = ("floor", "floor-behind", "hashed-write", "lmdb-put", "import", "add")
+
+
+def drop_caches(warm_files: list[str], warm_dirs: list[str],
+                warm_cmds: list[list[str]]) -> None:
+    """Sync, drop the page cache (dentries, inodes and the block device's buffers with it),
+    then read back what the cases read, so only the filesystem's metadata starts cold: the
+    source files, the read repos (where cat or export runs) and the files the children load
+    (each of ``warm_cmds`` run once, untimed).
+
+    Why (``--drop-caches``): this VM's ext4 has no journal, and there the kernel's inode
+    allocator skips every free inode deleted in the last 12 hours (``dirtime_expire_interval``)
+    whose inode-table block is cached, one buffer lookup each, scanning from the start of the
+    group for every new file. After a day of benchmarks a file's creation cost 0.5 ms of kernel
+    time with those blocks cached and 0.02 ms without: the "disk" that drifted 2-7x from one
+    minute to the next. Dropping the cache before every write case starts each from the
+    same state."""
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+    for path in warm_files + [os.path.join(d, name) for top in warm_dirs
+                              for d, _, names in os.walk(top) for name in names]:
+        with open(path, "rb", buffering=0) as f:
+            while f.read(8 << 20):
+                pass
+    for cmd in warm_cmds:
+        output(cmd)
 
 
 def main() -> int:
@@ -271,9 +304,14 @@ def main() -> int:
     ap.add_argument("--backends", default="fs,lmdb")
     ap.add_argument("--parts", default="cat,export,import,add")
     ap.add_argument("--dir", default=None, help="work directory (default: a temporary one)")
+    ap.add_argument("--drop-caches", action="store_true",
+                    help="before each write case: sync, drop the page cache (root, Linux), read"
+                         " back the sources (see drop_caches)")
     args = ap.parse_args()
     backends = args.backends.split(",")
     parts = args.parts.split(",")
+    if args.drop_caches and not os.access("/proc/sys/vm/drop_caches", os.W_OK):
+        raise SystemExit("--drop-caches needs Linux and root (/proc/sys/vm/drop_caches)")
     if args.dir:
         os.makedirs(args.dir, exist_ok=True)
     base = tempfile.mkdtemp(prefix="bench-cli-", dir=args.dir)
@@ -339,11 +377,33 @@ def main() -> int:
                         return run(PINFOLD + [*words, "--repo", r])
                     cases.append((f"{part} {backend}", into_new_repo))
 
+        warm_cmds: list[list[str]] = []
+        if args.drop_caches:
+            tiny = os.path.join(base, "tiny.txt")
+            with open(tiny, "wb") as f:
+                f.write(b"hi")
+            tiny_car = os.path.join(base, "tiny.car")
+            for backend in backends:
+                scratch = os.path.join(base, f"warm-{backend}")
+                init(scratch, backend)
+                hi = output(PINFOLD + ["add", "-Q", "--repo", scratch, tiny])
+                with open(tiny_car, "wb") as f:
+                    subprocess.run(PINFOLD + ["dag", "export", "--repo", scratch, hi],
+                                   stdout=f, check=True, env=CHILD_ENV)
+                warm_cmds += [PINFOLD + ["add", "-Q", "--repo", scratch, tiny],
+                              PINFOLD + ["dag", "import", tiny_car, "--repo", scratch],
+                              # fs: the start-up case's repo (the same two bytes are in it)
+                              PINFOLD + ["cat", "--repo", os.path.join(base, "read-fs")
+                                         if backend == "fs" else scratch, hi]]
+        reads = [os.path.join(base, f"read-{b}") for b in backends
+                 if "cat" in parts or "export" in parts]
         times: dict[str, list[float]] = {name: [] for name, _ in cases}
         rss: dict[str, int] = {name: 0 for name, _ in cases}
         for rep in range(args.reps):
             k = rep % len(cases)
             for name, fn in cases[k:] + cases[:k]:
+                if args.drop_caches and name.partition(" ")[0] in WRITE_KINDS:
+                    drop_caches([src, car], reads, warm_cmds)
                 seconds, peak = fn()
                 times[name].append(seconds)
                 rss[name] = max(rss[name], peak)
