@@ -57,6 +57,7 @@ import argparse
 import ctypes
 import hashlib
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -74,17 +75,33 @@ CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECOD
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def run(args: list[str], *, stdout=subprocess.DEVNULL) -> tuple[float, int]:
-    """Seconds and peak RSS (KiB) of one process. The peak comes from GNU time, a small
-    process of its own: a child forked from this one would report this one's RSS too."""
+def run(args: list[str], *, stdout=subprocess.DEVNULL) -> tuple[float, int, float]:
+    """Seconds, peak RSS (KiB) and CPU seconds (user + system, every thread) of one
+    process. The peak comes from GNU time, a small process of its own: a child forked from
+    this one would report this one's RSS too."""
+    before = cpu_seconds(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-f", "%M", *args], stdout=stdout,
                           stderr=subprocess.PIPE, check=False, env=CHILD_ENV)
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - before
     err = proc.stderr.decode(errors="replace").strip()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed: {err}")
-    return seconds, int(err.splitlines()[-1])
+    return seconds, int(err.splitlines()[-1]), cpu
+
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def in_process(fn) -> tuple[float, int, float]:
+    """A case timed in this process (``fn`` returns its seconds): seconds, no RSS of its
+    own, and the CPU seconds this process spent meanwhile (all its threads)."""
+    before = cpu_seconds(resource.RUSAGE_SELF)
+    seconds = fn()
+    return seconds, 0, cpu_seconds(resource.RUSAGE_SELF) - before
 
 
 def output(args: list[str]) -> str:
@@ -335,7 +352,8 @@ def main() -> int:
         print(f"{args.size_mib} MiB file, CID {cid}: {len(sizes)} blocks, {nbytes} bytes of"
               f" blocks, CAR {os.path.getsize(car)} bytes; {args.reps} reps, medians")
 
-        cases: list[tuple[str, object]] = [("sha256", lambda: (sha256_seconds(src), 0))]
+        cases: list[tuple[str, object]] = [("sha256", lambda: in_process(
+            lambda: sha256_seconds(src)))]
         if "fs" in backends:
             tiny = os.path.join(base, "tiny.txt")
             with open(tiny, "wb") as f:
@@ -350,8 +368,8 @@ def main() -> int:
             fresh = os.path.join(base, f"write-{backend}-")
             floor = os.path.join(base, f"floor-{backend}-")
             if "cat" in parts or "export" in parts:
-                cases.append((f"read-floor {backend}", lambda b=backend, r=repo: (
-                    read_floor(b, r), 0)))
+                cases.append((f"read-floor {backend}", lambda b=backend, r=repo: in_process(
+                    lambda: read_floor(b, r))))
             if "cat" in parts:
                 cases.append((f"cat {backend}", lambda r=repo: run(
                     PINFOLD + ["cat", "--repo", r, cid])))
@@ -359,16 +377,16 @@ def main() -> int:
                 cases.append((f"export {backend}", lambda r=repo: run(
                     PINFOLD + ["dag", "export", "--repo", r, cid])))
             if "import" in parts or "add" in parts:
-                cases.append((f"floor {backend}", lambda b=backend, f=floor: (
-                    synced_write(b, f"{f}{next(serial)}", sizes), 0)))
+                cases.append((f"floor {backend}", lambda b=backend, f=floor: in_process(
+                    lambda: synced_write(b, f"{f}{next(serial)}", sizes))))
                 if backend == "fs":
-                    cases.append(("floor-behind fs", lambda f=floor: (
-                        synced_write("fs", f"{f}{next(serial)}", sizes, behind=True), 0)))
-                    cases.append(("hashed-write fs", lambda f=floor: (
-                        hashed_write(src, f"{f}{next(serial)}"), 0)))
+                    cases.append(("floor-behind fs", lambda f=floor: in_process(
+                        lambda: synced_write("fs", f"{f}{next(serial)}", sizes, behind=True))))
+                    cases.append(("hashed-write fs", lambda f=floor: in_process(
+                        lambda: hashed_write(src, f"{f}{next(serial)}"))))
                 if backend == "lmdb":
-                    cases.append(("lmdb-put lmdb", lambda f=floor: (
-                        lmdb_put(f"{f}{next(serial)}", sizes), 0)))
+                    cases.append(("lmdb-put lmdb", lambda f=floor: in_process(
+                        lambda: lmdb_put(f"{f}{next(serial)}", sizes))))
             for part, words in (("import", ["dag", "import", car]), ("add", ["add", "-Q", src])):
                 if part in parts:
                     def into_new_repo(b=backend, r=fresh, words=words):
@@ -399,21 +417,26 @@ def main() -> int:
                  if "cat" in parts or "export" in parts]
         times: dict[str, list[float]] = {name: [] for name, _ in cases}
         rss: dict[str, int] = {name: 0 for name, _ in cases}
+        cpus: dict[str, list[float]] = {name: [] for name, _ in cases}
         for rep in range(args.reps):
             k = rep % len(cases)
             for name, fn in cases[k:] + cases[:k]:
                 if args.drop_caches and name.partition(" ")[0] in WRITE_KINDS:
                     drop_caches([src, car], reads, warm_cmds)
-                seconds, peak = fn()
+                seconds, peak, cpu = fn()
                 times[name].append(seconds)
+                cpus[name].append(cpu)
                 rss[name] = max(rss[name], peak)
             print(f"rep {rep + 1}: " + ", ".join(f"{n} {t[-1]:.2f}" for n, t in times.items()),
                   flush=True)
         med = {name: statistics.median(t) for name, t in times.items()}
         print()
-        print("| case | median s | MB/s | ratio of medians | median of per-rep ratios | against"
-              " | peak RSS MiB |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
+        # CPU: user + system seconds of every thread, the median (a child's own, or this
+        # process's during an in-process floor); on two cores a case cannot take less than
+        # half of it
+        print("| case | median s | MB/s | CPU s | ratio of medians | median of per-rep ratios"
+              " | against | peak RSS MiB |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for name, _ in cases:
             kind, _, backend = name.partition(" ")
             refs = [("sha256", "sha256")] if kind in ("cat", "export", "read-floor") else []
@@ -426,7 +449,8 @@ def main() -> int:
                     refs.append(("lmdb-put lmdb", "lmdb-put"))
             mem = f"{rss[name] / 1024:.0f}" if rss[name] else ""
             rate = "" if kind == "start-up" else f"{size / med[name] / 1e6:.0f}"
-            head = f"| {name} | {med[name]:.2f} | {rate} |"
+            head = (f"| {name} | {med[name]:.2f} | {rate} |"
+                    f" {statistics.median(cpus[name]):.2f} |")
             if not refs:
                 print(f"{head} | | | {mem} |")
             for ref, label in refs:
@@ -436,7 +460,7 @@ def main() -> int:
                     r / c for r, c in zip(times[ref], times[name], strict=True))
                 print(f"{head} {med[ref] / med[name]:.2f}x | {per_rep:.2f}x | {label} |"
                       f" {mem} |")
-                head, mem = f"| {name} | | |", ""
+                head, mem = f"| {name} | | | |", ""
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return 0
