@@ -146,3 +146,42 @@ def test_delete_many_reports_known_sizes_without_measuring(tmp_path, monkeypatch
         assert list(store.keys()) == []
     finally:
         store.close()
+
+
+class Payload(bytearray):
+    """Block bytes a test can hold a weak reference to."""
+
+
+def test_each_blocks_bytes_are_freed_once_its_file_is_written(tmp_path):
+    # flatfs empties put_many's list as it writes, so a batch's bytes are not all held
+    # through its syncs: when a file is about to be written, the earlier ones' bytes are gone
+    import hashlib
+    import weakref
+
+    from pinfold import CID
+    from pinfold.blockstore.flatfs import FlatFSBlockstore
+
+    refs, cids = [], []
+
+    def blocks():
+        for i in range(5):
+            data = Payload(b"payload %d " % i + os.urandom(1000))
+            refs.append(weakref.ref(data))
+            # the codec by number: a codec's name is looked up in multiformats, whose
+            # argument checks keep the caller's frame (and this data) alive
+            cids.append(CID.v1(0x55, b"\x12\x20" + hashlib.sha256(data).digest()))
+            yield Block(cids[-1], data)
+            del data
+
+    alive = []
+
+    class Watching(FlatFSBlockstore):
+        def _file(self, mh):
+            alive.append(sum(r() is not None for r in refs))
+            return super()._file(mh)
+
+    store = Watching(tmp_path / "blocks", fsync=True)
+    store.put_many(blocks())
+    assert alive == [5, 4, 3, 2, 1]  # the one about to be written and those after it
+    assert all(r() is None for r in refs)
+    assert [store.get(c)[:9] for c in cids] == [b"payload %d" % i for i in range(5)]

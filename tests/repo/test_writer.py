@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 
 import pytest
 
@@ -160,3 +161,51 @@ def test_flatfs_with_fsync_writes_on_two_streams_and_an_add_over_them_is_whole(m
     assert b"".join(cat(repo, res.root)) == data
     assert repo.verify() == [] and repo.pins.check_counts() == []
     assert repo.gc().freed == []
+
+
+class Watched(Block):
+    """A block a test can hold a weak reference to."""
+
+    __slots__ = ("__weakref__",)
+
+
+class Counting(MemoryBlockstore):
+    """A memory store that counts, when it writes a batch, how many of the blocks it has
+    taken (that batch's and the earlier ones') are still alive; ``refs``: a weak reference
+    to each block, by multihash."""
+
+    def __init__(self, refs) -> None:
+        super().__init__()
+        self.refs = refs
+        self.taken: set[bytes] = set()
+        self.alive: list[int] = []
+
+    def _put_many(self, items):
+        self.taken.update(mh for mh, _ in items)
+        self.alive.append(sum(self.refs[mh]() is not None for mh in self.taken))
+        super()._put_many(items)
+
+
+def test_the_writer_keeps_no_block_the_store_has_taken(make_repo, monkeypatch):
+    # a store's write of a batch is where the batch's bytes wait longest (flatfs: the
+    # syncs); by then the writer holds none of the batch's blocks, so a store that frees
+    # each block's bytes once written has them freed
+    from pinfold.repo import BlockWriter, writer
+
+    repo = make_repo("memory")
+    monkeypatch.setattr(writer, "BATCH_BLOCKS", 4)
+    refs: dict[bytes, weakref.ref] = {}
+
+    def blocks():
+        for i in range(12):
+            block = Watched(raw_cid(b"w%d" % i), b"w%d" % i, links=())
+            refs[block.cid.multihash] = weakref.ref(block)
+            yield block
+            del block  # the generator's own reference
+
+    store = Counting(refs)
+    with BlockWriter(repo.pins, store) as w:
+        w.write(blocks())
+        w.finish()
+    assert store.alive == [0, 0, 0] and len(store.taken) == 12
+    assert all(store.has(raw_cid(b"w%d" % i)) for i in range(12))

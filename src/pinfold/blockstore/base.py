@@ -72,7 +72,9 @@ class Blockstore(Protocol):
     def put(self, block: Block) -> None: ...
 
     def put_many(self, blocks: Iterable[Block]) -> None:
-        """Store blocks (the caller checked them; identity blocks are skipped)."""
+        """Store blocks (the caller checked them; identity blocks are skipped). ``blocks``
+        may be an iterator, read once: the repo's block writer hands one that drops each
+        block from its batch as the store takes it."""
 
     def delete(self, cid: CID) -> bool:
         """Delete a block; ``True`` if it was there."""
@@ -127,6 +129,8 @@ class BaseBlockstore:
         self.put_many((block,))
 
     def put_many(self, blocks: Iterable[Block]) -> None:
+        # the list is _put_many's to keep or to empty as it writes (flatfs frees each item's
+        # bytes once its file is written)
         items = [(b.cid.multihash, self._payload(b)) for b in blocks if not b.cid.is_identity]
         if items:
             self._put_many(items)

@@ -102,11 +102,14 @@ class FlatFSBlockstore(BaseBlockstore):
                   ) -> None:
         """Write a batch: every block to a temporary file, one filesystem sync, the renames,
         another sync. A block's final name therefore only ever holds durable, complete bytes,
-        and the batch costs two syncs instead of one fsync per file."""
+        and the batch costs two syncs instead of one fsync per file. Each item is dropped from
+        ``items`` (put_many's own list) as its file is written, so its bytes are freed before
+        the syncs rather than after."""
         self._tidy()
         staged: list[tuple[str, str]] = []
         try:
-            for mh, data in items:
+            for i, (mh, data) in enumerate(items):
+                items[i] = None  # type: ignore[call-overload]
                 target = self._file(mh)
                 if os.path.exists(target):
                     continue
