@@ -477,3 +477,34 @@ def test_string_forms_of_any_bytes_match_multiformats(data):
     assert str(c) == ref.encode("base32")
     assert c.encode("base58btc") == ref.encode("base58btc")
     assert CID(str(c)) == c and CID(c.encode("base58btc")) == c
+
+
+def test_codec_lookups_by_name_keep_nothing_of_the_caller_alive():
+    # multiformats' argument checks keep the frames of their latest caller alive (locals
+    # and all); pinfold asks it from a thread of its own, so a caller's data is freed
+    import gc
+    import weakref
+
+    from pinfold.cid import get_hash
+    from pinfold.cid.cid import _code_of_name, _codec_name, codec_code
+
+    class Data(bytearray):
+        pass
+
+    def block_cid(data, codec):
+        return CID.v1(codec, get_hash("sha2-256").multihash(data))
+
+    _code_of_name.cache_clear()
+    _codec_name.cache_clear()
+    data = Data(b"kept by nobody")
+    ref = weakref.ref(data)
+    cid = block_cid(data, "dag-json")
+    assert cid.codec == "dag-json" and codec_code("dag-json") == 0x0129
+    del data
+    gc.collect()
+    assert ref() is None
+    with pytest.raises(InvalidCIDError, match="unknown codec 'no-such-codec'"):
+        codec_code("no-such-codec")
+    with pytest.raises(InvalidCIDError, match="unknown codec"):
+        codec_code(["raw"])
+    assert CID.v1(0x9999, cid.multihash).codec == "0x9999"

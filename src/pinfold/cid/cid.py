@@ -7,7 +7,9 @@ with the multibase tables of the ``multiformats`` package.
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache
+from typing import Any
 
 from ..errors import DecodeError, InvalidCIDError
 from .multihash import decode_multihash, multihash_length
@@ -21,12 +23,36 @@ DAG_JSON = 0x0129
 _V0_PREFIX = b"\x12\x20"  # sha2-256, 32 bytes
 
 
-@cache
-def _codec_name(code: int) -> str:
+def _multicodec(**which: str | int) -> Any:
+    """``multiformats.multicodec.get(**which)``, on a thread of its own. Its argument checks
+    (``typing_validation``) keep the frames of their latest caller alive, locals and all,
+    until the next check: called from here directly, that would be whoever asked for a
+    codec (``block_put``, with its block's bytes, say). Raises what ``get`` raised."""
     from multiformats import multicodec
 
+    out: list[Any] = []
+
+    def lookup() -> None:
+        try:
+            out.append(multicodec.get(**which))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller
+            out.append(exc)
+
     try:
-        return multicodec.get(code=code).name
+        thread = threading.Thread(target=lookup, name="pinfold-multicodec", daemon=True)
+        thread.start()
+        thread.join()
+    except RuntimeError:  # no new threads (interpreter shutdown): ask here, as before
+        lookup()
+    if isinstance(out[0], Exception):
+        raise out[0]
+    return out[0]
+
+
+@cache
+def _codec_name(code: int) -> str:
+    try:
+        return _multicodec(code=code).name
     except Exception:  # noqa: BLE001 - unknown codes are legal in a CID
         return f"0x{code:x}"
 
@@ -35,10 +61,15 @@ def codec_code(name: str | int) -> int:
     """The multicodec code of a codec name such as ``dag-pb`` or ``raw``."""
     if isinstance(name, int):
         return name
-    from multiformats import multicodec
+    if not isinstance(name, str):
+        raise InvalidCIDError(f"unknown codec {name!r}")
+    return _code_of_name(name)
 
+
+@cache
+def _code_of_name(name: str) -> int:
     try:
-        return multicodec.get(name).code
+        return _multicodec(name=name).code
     except Exception as exc:  # noqa: BLE001
         raise InvalidCIDError(f"unknown codec {name!r}") from exc
 
