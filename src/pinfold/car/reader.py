@@ -200,14 +200,11 @@ class CarReader:
                 cid, pos = head
                 self._read(pos, "section")
                 data = self._read(n - pos, "section", counted=pos)
-                if end is not None and self._pos > end:
-                    raise CarError(f"malformed CARv2: section at byte {start} runs past the"
-                                   " payload")
             else:
                 body = self._read(n, "section")
-                if end is not None and self._pos > end:
-                    raise CarError(f"malformed CARv2: section at byte {start} runs past the"
-                                   " payload")
+            if end is not None and self._pos > end:
+                raise CarError(f"malformed CARv2: section at byte {start} runs past the payload")
+            if head is None:  # the CID parsed from the whole section, as it was read
                 try:
                     cid, pos = CID.read(body, 0)
                 except InvalidCIDError as exc:
